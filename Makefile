@@ -1,0 +1,46 @@
+# One command to run, one to test. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# Debian packages the test suite needs, installed only when missing.
+APT_TEST_PACKAGES :=
+
+.PHONY: run test lint format bench clean install install-dev apt-test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt constraints.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+apt-test:
+	@scripts/ensure-apt-packages.sh $(APT_TEST_PACKAGES)
+
+run: install
+	$(PY) -m poser_pipeline demo --out data/demo
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install-dev apt-test lint
+	$(PY) -m pytest
+
+bench: install-dev
+	$(PY) benchmarks/pipeline_speed.py ../shared/clips/overlay.mp4
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Streamlit studio components and helpers — built by the studio issue."""

@@ -1,0 +1,1 @@
+"""Database models and migrations (SQLAlchemy 2 + Alembic) — built by the database issue."""

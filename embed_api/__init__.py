@@ -1,0 +1,1 @@
+"""FastAPI sidecar — built by the sidecar issue."""

@@ -1,0 +1,191 @@
+"""The whole pipeline: clip + box prompt → outputs in a folder.
+
+:func:`analyze` chains the stages (probe → track + pose → smooth → render →
+export) and writes into a staging folder beside ``out_dir`` that is renamed
+into place only when everything is written, so a failed run never leaves a
+folder that looks complete.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from poser_pipeline import PIPELINE_VERSION
+from poser_pipeline.boxes import validate_prompt_box
+from poser_pipeline.decode import VideoInfo, probe_video, resolve_window
+from poser_pipeline.errors import PoserInputError
+from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
+from poser_pipeline.render import render_videos
+from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.smooth import smooth_series
+from poser_pipeline.tracking_pass import ProgressFn, TrackingResult, _no_progress, run_tracking_pass
+
+OUTPUT_FILES = ("overlay.mp4", "centred.mp4", "frames.csv", "run.json")
+
+
+@dataclass
+class AnalysisResult:
+    """What :func:`analyze` produced: the folder, the track and run metadata."""
+
+    out_dir: Path
+    info: VideoInfo
+    tracking: TrackingResult
+    run: dict = field(default_factory=dict)
+
+    @property
+    def files(self) -> dict[str, Path]:
+        return {name: self.out_dir / name for name in OUTPUT_FILES}
+
+
+def check_prompt_time(at_s: float, start_s: float, end_s: float, duration_s: float) -> None:
+    """Refuse an ``--at`` outside the clip or the trim window."""
+    if at_s < 0 or at_s > duration_s:
+        raise PoserInputError(f"--at {at_s:g} s is outside the clip (0–{duration_s:.2f} s)")
+    if not start_s <= at_s < end_s:
+        raise PoserInputError(f"--at {at_s:g} s is outside the trim window {start_s:g}–{end_s:g} s")
+
+
+def analyze(
+    clip: str | Path,
+    box: np.ndarray,
+    out_dir: str | Path,
+    *,
+    at_s: float | None = None,
+    start_s: float | None = None,
+    end_s: float | None = None,
+    settings: PipelineSettings | None = None,
+    progress: ProgressFn = _no_progress,
+) -> AnalysisResult:
+    """Analyse ``clip`` from the user's ``box`` and write the outputs to ``out_dir``.
+
+    Parameters
+    ----------
+    clip : path
+        Any video PyAV can decode (MP4/MOV/GIF...).
+    box : (4,) float array-like
+        x1, y1, x2, y2 in pixels of the upright frame, drawn at ``at_s``.
+    out_dir : path
+        Created (or its listed files replaced) only on success.
+    at_s, start_s, end_s : float, optional
+        Seconds from the clip's start: the prompt frame's time (default: the
+        window's start) and the trim window (default: the whole clip).
+
+    Raises
+    ------
+    PoserInputError
+        For any input that cannot be analysed; nothing is written then.
+    """
+    settings = settings or PipelineSettings()
+    out_dir = Path(out_dir)
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    info = probe_video(clip)
+    start, end = resolve_window(info, start_s, end_s, max_window_s=settings.max_window_s)
+    at = start if at_s is None else float(at_s)
+    check_prompt_time(at, start, end, info.duration_s)
+    prompt = validate_prompt_box(np.asarray(box, dtype=np.float64), info.width, info.height)
+    seconds["probe"] = time.perf_counter() - t
+
+    staging = out_dir.parent / f".{out_dir.name}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        t = time.perf_counter()
+        tracking = run_tracking_pass(info, start, end, prompt, at, settings, progress=progress)
+        seconds["track_pose"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        usable = tracking.has_pose & ~tracking.lost
+        image_smooth = smooth_series(tracking.image_xy, usable, fps=info.fps, settings=settings)
+        world_smooth = smooth_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
+        seconds["smooth"] = time.perf_counter() - t
+        progress("smooth", 1, 1)
+
+        t = time.perf_counter()
+        render_videos(
+            info,
+            start,
+            end,
+            boxes_xy=tracking.boxes,
+            lost=tracking.lost,
+            landmarks_xy=image_smooth,
+            out_dir=staging,
+            settings=settings,
+            progress=progress,
+        )
+        seconds["render"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        write_frames_csv(
+            staging / "frames.csv",
+            timestamps_ms=tracking.timestamps_ms,
+            boxes_xy=tracking.boxes,
+            confidence=tracking.confidence,
+            lost=tracking.lost,
+            source=tracking.source,
+            image_xy=tracking.image_xy,
+            world_xyz=tracking.world_xyz,
+            visibility=tracking.visibility,
+            image_xy_smooth=image_smooth,
+            world_xyz_smooth=world_smooth,
+        )
+        seconds["export"] = time.perf_counter() - t
+        run = _run_summary(info, start, end, at, prompt, tracking, seconds, settings)
+        write_run_json(staging / "run.json", run)
+        _publish(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return AnalysisResult(out_dir=out_dir, info=info, tracking=tracking, run=run)
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Move the finished files into ``out_dir``, ``run.json`` last (it marks completion)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "run.json").unlink(missing_ok=True)
+    for name in OUTPUT_FILES:
+        (staging / name).replace(out_dir / name)
+
+
+def _run_summary(
+    info: VideoInfo,
+    start: float,
+    end: float,
+    at: float,
+    prompt: np.ndarray,
+    tracking: TrackingResult,
+    seconds: dict[str, float],
+    settings: PipelineSettings,
+) -> dict:
+    n = tracking.num_frames
+    pose_share = float(tracking.has_pose.mean())
+    tracked_share = float((~tracking.lost).mean())
+    warnings = []
+    if pose_share == 0:
+        warnings.append("no person was found in the box on any frame: check that the box covers the skier")
+    elif pose_share < 0.5:
+        warnings.append(f"body pose found on only {pose_share:.0%} of frames (small, blurred or hidden skier)")
+    if tracked_share < 0.9:
+        warnings.append(f"the skier was tracked on only {tracked_share:.0%} of frames")
+    sources, counts = np.unique(tracking.source.astype(str), return_counts=True)
+    return {
+        "pipeline_version": PIPELINE_VERSION,
+        "frames_csv_version": FRAMES_CSV_VERSION,
+        "fps": info.fps,
+        "num_frames": n,
+        "input": info.as_dict(),
+        "window": {"start_s": start, "end_s": end},
+        "prompt": {"box": prompt.tolist(), "at_s": at, "frame_index": tracking.prompt_index},
+        "tracking": {
+            "tracked_share": tracked_share,
+            "pose_share": pose_share,
+            "sources": dict(zip(sources.tolist(), counts.tolist(), strict=True)),
+        },
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "warnings": warnings,
+        "settings": asdict(settings),
+    }

@@ -1,0 +1,87 @@
+"""Command line: ``python -m poser_pipeline analyze CLIP --box X1,Y1,X2,Y2 --out DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from poser_pipeline import PIPELINE_VERSION
+from poser_pipeline.boxes import parse_box
+from poser_pipeline.errors import PoserInputError
+
+_STAGE_NAMES = {"track": "track + pose", "smooth": "smooth", "render": "render videos"}
+
+
+class _StageBars:
+    """One tqdm bar per stage, created when the stage first reports."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self._enabled:
+            return
+        bar = self._bars.get(stage)
+        if bar is None:
+            for other in self._bars.values():
+                other.close()
+            bar = self._bars[stage] = tqdm(total=total, desc=_STAGE_NAMES.get(stage, stage), unit="frame")
+        if total != bar.total:
+            bar.total = total
+            bar.refresh()
+        bar.update(min(done, total) - bar.n)
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m poser_pipeline", description="Poser ski-technique analysis")
+    parser.add_argument("--version", action="version", version=PIPELINE_VERSION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("analyze", help="analyse a clip from one box around the skier")
+    run.add_argument("clip", type=Path, help="the video file")
+    run.add_argument("--box", required=True, help="x1,y1,x2,y2 in pixels of the upright frame, around body and skis")
+    run.add_argument("--at", type=float, default=None, help="time of the frame the box is on, s (default: --start)")
+    run.add_argument("--start", type=float, default=None, help="trim window start, s from the clip's start")
+    run.add_argument("--end", type=float, default=None, help="trim window end, s from the clip's start")
+    run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging out of the terminal
+    from poser_pipeline.analyze import analyze  # after the log setting: it loads MediaPipe
+
+    bars = _StageBars(enabled=not args.quiet)
+    try:
+        result = analyze(
+            args.clip,
+            parse_box(args.box),
+            args.out,
+            at_s=args.at,
+            start_s=args.start,
+            end_s=args.end,
+            progress=bars,
+        )
+    except PoserInputError as exc:
+        bars.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bars.close()
+    for warning in result.run["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
+    track = result.run["tracking"]
+    print(
+        f"analysed {result.run['num_frames']} frames: skier tracked on {track['tracked_share']:.0%}, "
+        f"pose on {track['pose_share']:.0%}; outputs in {result.out_dir}/"
+    )
+    return 0

@@ -1,0 +1,9 @@
+"""Errors the pipeline raises for bad input.
+
+Every user-facing failure is a :class:`PoserInputError` whose message is one
+line a person can act on; the CLI prints it and exits with status 2.
+"""
+
+
+class PoserInputError(ValueError):
+    """The clip, the box prompt or the time window cannot be analysed."""

@@ -1,0 +1,100 @@
+"""Stage 6b — ``frames.csv`` and ``run.json``.
+
+The columns of ``frames.csv`` are documented in ``docs/frames_csv.md``;
+:func:`frames_csv_columns` is the single source of their names and order.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+from poser_pipeline.skeleton import LANDMARK_NAMES
+
+FRAMES_CSV_VERSION = 1
+_TRACK_COLUMNS = [
+    "frame_index",
+    "timestamp_ms",
+    "box_x1_px",
+    "box_y1_px",
+    "box_x2_px",
+    "box_y2_px",
+    "track_confidence",
+    "track_lost",
+    "track_source",
+    "pose_found",
+]
+
+
+def landmark_columns(suffix: str = "") -> list[str]:
+    """Per-landmark columns: image x/y (px), world x/y/z (m), visibility."""
+    cols: list[str] = []
+    for name in LANDMARK_NAMES:
+        cols += [f"{name}_x_px{suffix}", f"{name}_y_px{suffix}"]
+        cols += [f"{name}_world_x_m{suffix}", f"{name}_world_y_m{suffix}", f"{name}_world_z_m{suffix}"]
+        if not suffix:
+            cols.append(f"{name}_visibility")
+    return cols
+
+
+def frames_csv_columns() -> list[str]:
+    """Every column of ``frames.csv``, in order."""
+    return _TRACK_COLUMNS + landmark_columns() + landmark_columns("_smooth")
+
+
+def _fmt(v: float) -> str:
+    return "" if not np.isfinite(v) else f"{v:.4f}".rstrip("0").rstrip(".")
+
+
+def _landmark_block(xy: np.ndarray, world: np.ndarray, visibility: np.ndarray | None) -> np.ndarray:
+    """``(T, 33 * k)`` array in :func:`landmark_columns` order."""
+    parts = [xy, world] if visibility is None else [xy, world, visibility[..., None]]
+    return np.concatenate(parts, axis=2).reshape(len(xy), -1)
+
+
+def write_frames_csv(
+    path: Path,
+    *,
+    timestamps_ms: np.ndarray,
+    boxes_xy: np.ndarray,
+    confidence: np.ndarray,
+    lost: np.ndarray,
+    source: np.ndarray,
+    image_xy: np.ndarray,
+    world_xyz: np.ndarray,
+    visibility: np.ndarray,
+    image_xy_smooth: np.ndarray,
+    world_xyz_smooth: np.ndarray,
+) -> None:
+    """Write one row per frame (shapes: ``(T,)``, ``(T, 4)``, ``(T, 33, 2|3)``, ``(T, 33)``)."""
+    raw = _landmark_block(image_xy, world_xyz, visibility)
+    smooth = _landmark_block(image_xy_smooth, world_xyz_smooth, None)
+    pose_found = np.isfinite(image_xy[:, 0, 0])
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(frames_csv_columns())
+        for i in range(len(timestamps_ms)):
+            writer.writerow(
+                [i, _fmt(timestamps_ms[i]), *map(_fmt, boxes_xy[i]), _fmt(confidence[i]), int(lost[i]), source[i]]
+                + [int(pose_found[i])]
+                + [_fmt(v) for v in raw[i]]
+                + [_fmt(v) for v in smooth[i]]
+            )
+
+
+def write_run_json(path: Path, payload: dict) -> None:
+    """Write ``run.json`` (UTF-8, indented, keys in insertion order)."""
+    path.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

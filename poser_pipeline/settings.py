@@ -1,0 +1,76 @@
+"""Every tunable of the pipeline, with its unit, in one place.
+
+Pipeline code takes a :class:`PipelineSettings` (or its defaults), never a
+config dict, so each parameter is typed and documented once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """Tunables of the CPU pipeline.
+
+    Attributes
+    ----------
+    max_window_s : float
+        Longest analysed window, seconds. Longer clips need ``--start/--end``.
+    pose_crop_scale : float
+        Pose crop side as a multiple of the tracked box's long side.
+    pose_retry_crop_scales : tuple of float
+        Crop scales a static-image BlazePose retries when the main call finds
+        nobody (small skiers are found at some crop sizes and not others).
+    pose_input_px : int
+        Long side, pixels, that the pose crop is resized to before BlazePose.
+    min_pose_visibility : float
+        Mean visibility (0–1) of the core landmarks for a pose to guide the track.
+    tracker_max_side_px : int
+        Frames are downscaled to this long side, pixels, for the appearance tracker.
+    max_jump_box_diagonals : float
+        Largest accepted move of the box centre between frames, in box diagonals;
+        a bigger jump is treated as a switch to another object and refused.
+    lost_after_frames : int
+        Frames without any accepted evidence after which the track is "lost".
+    smooth_cutoff_hz : float
+        Butterworth low-pass cut-off for landmarks, Hz.
+    smooth_order : int
+        Butterworth order (applied forward and backward: zero phase).
+    interp_gap_max_frames : int
+        Gaps up to this many frames are interpolated before smoothing; longer
+        gaps split the series into separately filtered chunks.
+    min_chunk_frames : int
+        Chunks shorter than this are left unfiltered (too short to filter).
+    camera_cutoff_hz : float
+        Low-pass cut-off, Hz, of the centred replay's virtual-camera path.
+    centred_size_px : int
+        Side, pixels, of the square centred replay.
+    centred_box_scale : float
+        Centred crop side as a multiple of the 90th-percentile box height.
+    overlay_max_side_px : int
+        Long side, pixels, of ``overlay.mp4`` (larger inputs are downscaled).
+    x264_preset : str
+        libx264 preset for both videos; ``ultrafast`` keeps encode near real time.
+    x264_crf : int
+        libx264 constant-rate factor (lower is better quality, bigger files).
+    """
+
+    max_window_s: float = 20.0
+    pose_crop_scale: float = 1.5
+    pose_retry_crop_scales: tuple[float, ...] = (3.0,)
+    pose_input_px: int = 384
+    min_pose_visibility: float = 0.5
+    tracker_max_side_px: int = 640
+    max_jump_box_diagonals: float = 0.6
+    lost_after_frames: int = 3
+    smooth_cutoff_hz: float = 6.0
+    smooth_order: int = 4
+    interp_gap_max_frames: int = 5
+    min_chunk_frames: int = 10
+    camera_cutoff_hz: float = 0.7
+    centred_size_px: int = 640
+    centred_box_scale: float = 2.2
+    overlay_max_side_px: int = 1280
+    x264_preset: str = "ultrafast"
+    x264_crf: int = 23

@@ -1,0 +1,156 @@
+"""The analysis pass: decode the window once, track and pose every frame.
+
+Tracking runs forward from the prompt frame to the window's end, then
+backward from the prompt to its start (re-decoding the earlier frames in
+chunks), so the user may draw the box on any frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from poser_pipeline.decode import VideoInfo, iter_window, iter_window_reversed
+from poser_pipeline.errors import PoserInputError
+from poser_pipeline.pose import BlazePoseEstimator
+from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.skeleton import NUM_LANDMARKS
+from poser_pipeline.track import PoseGuidedTracker, TrackStep
+
+#: ``progress(stage, done, total)``; ``total`` may be an estimate.
+ProgressFn = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class TrackingResult:
+    """Per-frame track and raw pose of the analysed window (``T`` frames).
+
+    Attributes
+    ----------
+    timestamps_ms : (T,) float ndarray, ms from the clip's first frame
+    boxes : (T, 4) float ndarray, pixels (x1, y1, x2, y2)
+    confidence : (T,) float ndarray, 0–1
+    lost : (T,) bool ndarray
+    source : (T,) str ndarray — "prompt", "pose", "appearance" or "predicted"
+    image_xy : (T, 33, 2) float ndarray, pixels; NaN where no pose
+    world_xyz : (T, 33, 3) float ndarray, metres; NaN where no pose
+    visibility : (T, 33) float ndarray, 0–1; NaN where no pose
+    prompt_index : int
+    """
+
+    timestamps_ms: np.ndarray
+    boxes: np.ndarray
+    confidence: np.ndarray
+    lost: np.ndarray
+    source: np.ndarray
+    image_xy: np.ndarray
+    world_xyz: np.ndarray
+    visibility: np.ndarray
+    prompt_index: int
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.timestamps_ms)
+
+    @property
+    def has_pose(self) -> np.ndarray:
+        """``(T,) bool``: frames with landmarks."""
+        return ~np.isnan(self.image_xy[:, 0, 0])
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.steps: dict[int, TrackStep] = {}
+
+    def to_result(self, timestamps_ms: list[float], prompt_index: int) -> TrackingResult:
+        n = len(timestamps_ms)
+        result = TrackingResult(
+            timestamps_ms=np.asarray(timestamps_ms, dtype=np.float64),
+            boxes=np.full((n, 4), np.nan),
+            confidence=np.zeros(n),
+            lost=np.ones(n, dtype=bool),
+            source=np.full(n, "missing", dtype=object),
+            image_xy=np.full((n, NUM_LANDMARKS, 2), np.nan),
+            world_xyz=np.full((n, NUM_LANDMARKS, 3), np.nan),
+            visibility=np.full((n, NUM_LANDMARKS), np.nan),
+            prompt_index=prompt_index,
+        )
+        for i, step in self.steps.items():
+            result.boxes[i] = step.box
+            result.confidence[i] = step.confidence
+            result.lost[i] = step.lost
+            result.source[i] = step.source
+            if step.pose is not None:
+                result.image_xy[i] = step.pose.image_xy
+                result.world_xyz[i] = step.pose.world_xyz
+                result.visibility[i] = step.pose.visibility
+        return result
+
+
+def run_tracking_pass(
+    info: VideoInfo,
+    start_s: float,
+    end_s: float,
+    prompt_box: np.ndarray,
+    at_s: float,
+    settings: PipelineSettings,
+    *,
+    progress: ProgressFn = _no_progress,
+) -> TrackingResult:
+    """Track the skier through ``[start_s, end_s)`` from ``prompt_box`` at ``at_s``.
+
+    Parameters
+    ----------
+    info : VideoInfo
+    start_s, end_s : float
+        The analysed window, seconds from the clip's start.
+    prompt_box : (4,) float ndarray
+        The user's box, pixels of the upright frame (already validated).
+    at_s : float
+        Time of the frame the box was drawn on, seconds from the clip's start.
+    """
+    expected = max(1, round((end_s - start_s) * info.fps))
+    half_frame_ms = 500.0 / max(info.fps, 1.0)
+    timestamps: list[float] = []
+    recorder = _Recorder()
+    prompt_index = -1
+    prompt_frame = None
+    tracker = None
+    margins = None
+    forward_pose = BlazePoseEstimator(settings)
+    try:
+        for frame in iter_window(info, start_s, end_s):
+            timestamps.append(frame.timestamp_ms)
+            if tracker is None and frame.timestamp_ms >= at_s * 1000.0 - half_frame_ms:
+                prompt_index = frame.index
+                prompt_frame = frame.to_bgr()
+                tracker = PoseGuidedTracker(prompt_frame, prompt_box, forward_pose, settings)
+                margins = tracker.margins
+                recorder.steps[frame.index] = tracker.first
+            elif tracker is not None:
+                recorder.steps[frame.index] = tracker.step(frame.to_bgr())
+            progress("track", len(recorder.steps), expected)
+    finally:
+        forward_pose.close()
+    if not timestamps:
+        raise PoserInputError(f"{info.path.name}: no frames decoded in the window {start_s:g}–{end_s:g} s")
+    if tracker is None:
+        raise PoserInputError(f"--at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)")
+
+    if prompt_index > 0:
+        backward_pose = BlazePoseEstimator(settings)
+        try:
+            tracker = PoseGuidedTracker(prompt_frame, prompt_box, backward_pose, settings, margins=margins)
+            for index, image in iter_window_reversed(info, timestamps, prompt_index):
+                recorder.steps[index] = tracker.step(image)
+                progress("track", len(recorder.steps), len(timestamps))
+        finally:
+            backward_pose.close()
+    progress("track", len(timestamps), len(timestamps))
+    return recorder.to_result(timestamps, prompt_index)

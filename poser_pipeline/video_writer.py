@@ -1,0 +1,68 @@
+"""Browser-playable H.264 MP4 writing with PyAV (libx264, yuv420p, +faststart).
+
+OpenCV's writers on these wheels cannot write H.264, and their ``mp4v``
+output does not play in Chromium or Safari; PyAV bundles FFmpeg with libx264.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+#: Presentation timestamps are written in this time base (seconds per tick).
+TIME_BASE = Fraction(1, 90_000)
+
+
+class H264Writer:
+    """Write BGR frames with their own timestamps to an MP4 file.
+
+    Parameters
+    ----------
+    path : Path
+    width, height : int
+        Frame size, pixels; must be even (yuv420p).
+    fps : float
+        Nominal frame rate, recorded as the stream's rate.
+    preset : str
+        libx264 preset.
+    crf : int
+        libx264 constant-rate factor.
+    """
+
+    def __init__(self, path: Path, width: int, height: int, *, fps: float, preset: str, crf: int) -> None:
+        if width % 2 or height % 2:
+            raise ValueError(f"H.264 yuv420p needs even sizes, got {width}x{height}")
+        self._container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
+        rate = Fraction(fps).limit_denominator(1001)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width = width
+        self._stream.height = height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.time_base = TIME_BASE
+        self._stream.codec_context.time_base = TIME_BASE
+        self._stream.options = {"preset": preset, "crf": str(crf)}
+        self._last_pts = -1
+
+    def write(self, frame_bgr: np.ndarray, timestamp_ms: float) -> None:
+        """Encode one ``(height, width, 3) uint8`` frame shown at ``timestamp_ms``."""
+        pts = max(round(timestamp_ms * 90), self._last_pts + 1)  # strictly increasing
+        self._last_pts = pts
+        frame = av.VideoFrame.from_ndarray(frame_bgr, format="bgr24")
+        frame.pts = pts
+        frame.time_base = TIME_BASE
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        for packet in self._stream.encode():
+            self._container.mux(packet)
+        self._container.close()
+
+    def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
