@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("GLOG_minloglevel", "2")
 
-from poser_pipeline.analyze import analyze  # noqa: E402
-from poser_pipeline.boxes import parse_box  # noqa: E402
-from poser_pipeline.decode import iter_window, probe_video, resolve_window  # noqa: E402
+from poser_pipeline.analyze import analyze
+from poser_pipeline.boxes import parse_box
+from poser_pipeline.decode import iter_window, probe_video, resolve_window
 
 
 def decode_seconds(clip: Path, *, to_pixels: bool) -> tuple[float, int]:

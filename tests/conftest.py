@@ -54,7 +54,9 @@ def shared_clip_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Clip
         clip = load_clip(name)
         out = tmp_path_factory.mktemp("real") / name.replace(".", "_")
         box = ",".join(f"{v:g}" for v in clip.prompt_box)
-        result = run_cli("analyze", clip.path, "--box", box, "--at", f"{clip.prompt_frame / clip.fps:.4f}", "--out", out, "--quiet")
+        result = run_cli(
+            "analyze", clip.path, "--box", box, "--at", f"{clip.prompt_frame / clip.fps:.4f}", "--out", out, "--quiet"
+        )
         assert result.returncode == 0, result.stderr
         with (out / "frames.csv").open() as fh:
             rows = list(csv.DictReader(fh))
