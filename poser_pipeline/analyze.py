@@ -20,10 +20,11 @@ from poser_pipeline.boxes import validate_prompt_box
 from poser_pipeline.decode import VideoInfo, probe_video, resolve_window
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
+from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.render import render_videos
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.smooth import smooth_series
-from poser_pipeline.tracking_pass import ProgressFn, TrackingResult, _no_progress, run_tracking_pass
+from poser_pipeline.tracking_pass import TrackingResult, run_tracking_pass
 
 OUTPUT_FILES = ("overlay.mp4", "centred.mp4", "frames.csv", "run.json")
 
@@ -59,7 +60,7 @@ def analyze(
     start_s: float | None = None,
     end_s: float | None = None,
     settings: PipelineSettings | None = None,
-    progress: ProgressFn = _no_progress,
+    progress: ProgressFn = no_progress,
 ) -> AnalysisResult:
     """Analyse ``clip`` from the user's ``box`` and write the outputs to ``out_dir``.
 

@@ -15,9 +15,9 @@ import numpy as np
 
 from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.draw import draw_box, draw_label, draw_lost_marker, draw_skeleton
+from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.smooth import butterworth_1d
-from poser_pipeline.tracking_pass import ProgressFn, _no_progress
 from poser_pipeline.video_writer import H264Writer
 
 
@@ -57,7 +57,7 @@ def render_videos(
     landmarks_xy: np.ndarray,
     out_dir: Path,
     settings: PipelineSettings,
-    progress: ProgressFn = _no_progress,
+    progress: ProgressFn = no_progress,
 ) -> dict[str, Path]:
     """Write ``overlay.mp4`` and ``centred.mp4`` into ``out_dir``.
 

@@ -204,9 +204,9 @@ class PoseGuidedTracker:
             self._frames_without_evidence += 1
 
         width, height = self._frame_size
-        new_box = (
-            boxes.clip_box(new_box, width, height) if boxes.area(boxes.clip_box(new_box, width, height)) else new_box
-        )
+        clipped = boxes.clip_box(new_box, width, height)
+        if boxes.area(clipped) > 0:  # a box that coasted fully out of frame keeps its shape
+            new_box = clipped
         moved = boxes.centre(new_box) - boxes.centre(self._box)
         self._velocity = 0.6 * self._velocity + 0.4 * moved if source != "predicted" else 0.9 * self._velocity
         self._box = new_box

@@ -7,7 +7,6 @@ chunks), so the user may draw the box on any frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,16 +14,10 @@ import numpy as np
 from poser_pipeline.decode import VideoInfo, iter_window, iter_window_reversed
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.pose import BlazePoseEstimator
+from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.skeleton import NUM_LANDMARKS
 from poser_pipeline.track import PoseGuidedTracker, TrackStep
-
-#: ``progress(stage, done, total)``; ``total`` may be an estimate.
-ProgressFn = Callable[[str, int, int], None]
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
 
 
 @dataclass
@@ -101,7 +94,7 @@ def run_tracking_pass(
     at_s: float,
     settings: PipelineSettings,
     *,
-    progress: ProgressFn = _no_progress,
+    progress: ProgressFn = no_progress,
 ) -> TrackingResult:
     """Track the skier through ``[start_s, end_s)`` from ``prompt_box`` at ``at_s``.
 
