@@ -45,7 +45,7 @@ class AnalysisResult:
 
 def check_prompt_time(at_s: float, start_s: float, end_s: float, duration_s: float) -> None:
     """Refuse an ``--at`` outside the clip or the trim window."""
-    if at_s < 0 or at_s > duration_s:
+    if at_s < 0 or at_s >= duration_s:
         raise PoserInputError(f"--at {at_s:g} s is outside the clip (0–{duration_s:.2f} s)")
     if not start_s <= at_s < end_s:
         raise PoserInputError(f"--at {at_s:g} s is outside the trim window {start_s:g}–{end_s:g} s")
@@ -166,6 +166,11 @@ def _run_summary(
     pose_share = float(tracking.has_pose.mean())
     tracked_share = float((~tracking.lost).mean())
     warnings = []
+    expected = max(1, round((end - start) * info.fps))
+    if n < 0.9 * expected:
+        warnings.append(
+            f"only {n} of about {expected} frames in {start:g}–{end:g} s could be decoded: the file may be truncated"
+        )
     if pose_share == 0:
         warnings.append("no person was found in the box on any frame: check that the box covers the skier")
     elif pose_share < 0.5:

@@ -88,6 +88,12 @@ def _open(path: Path) -> tuple[av.container.InputContainer, av.video.stream.Vide
     try:
         container = av.open(str(path))
     except av.error.FFmpegError as exc:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+        if head[4:8] == b"ftyp":  # an MP4/MOV whose index never arrived
+            raise PoserInputError(
+                f"{path.name} is an MP4/MOV without its index (moov): it is truncated (an incomplete upload or copy?)"
+            ) from exc
         raise PoserInputError(f"{path.name} is not a video file we can read ({exc.strerror or exc})") from exc
     if not container.streams.video:
         container.close()
