@@ -20,13 +20,18 @@ from poser_pipeline.boxes import validate_prompt_box
 from poser_pipeline.decode import VideoInfo, probe_video, resolve_window
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
+from poser_pipeline.export_metrics import METRICS_CSV_VERSION, write_metrics_csv, write_turns_csv
+from poser_pipeline.metrics.fallback import choose_turn_signal
+from poser_pipeline.metrics.series import compute_frame_series
+from poser_pipeline.metrics.summary import RunMetrics, summarize_run
+from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.render import render_videos
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.smooth import smooth_series
 from poser_pipeline.tracking_pass import TrackingResult, run_tracking_pass
 
-OUTPUT_FILES = ("overlay.mp4", "centred.mp4", "frames.csv", "run.json")
+OUTPUT_FILES = ("overlay.mp4", "centred.mp4", "frames.csv", "turns.csv", "metrics.csv", "run.json")
 
 
 @dataclass
@@ -36,6 +41,8 @@ class AnalysisResult:
     out_dir: Path
     info: VideoInfo
     tracking: TrackingResult
+    turns: TurnStructure
+    metrics: RunMetrics
     run: dict = field(default_factory=dict)
 
     @property
@@ -108,6 +115,13 @@ def analyze(
         progress("smooth", 1, 1)
 
         t = time.perf_counter()
+        series = compute_frame_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
+        signal, signal_source = choose_turn_signal(series.turn_signal_raw, tracking.boxes, usable, fps=info.fps)
+        turns = segment_turns(signal, fps=info.fps, settings=settings)
+        metrics = summarize_run(series, turns, fps=info.fps, timing_source=signal_source)
+        seconds["metrics"] = time.perf_counter() - t
+
+        t = time.perf_counter()
         render_videos(
             info,
             start,
@@ -134,14 +148,35 @@ def analyze(
             visibility=tracking.visibility,
             image_xy_smooth=image_smooth,
             world_xyz_smooth=world_smooth,
+            metric_columns=series.columns() | _phase_columns(turns),
         )
+        write_turns_csv(staging / "turns.csv", turns, metrics, tracking.timestamps_ms)
+        write_metrics_csv(staging / "metrics.csv", metrics)
         seconds["export"] = time.perf_counter() - t
         run = _run_summary(info, start, end, at, prompt, tracking, seconds, settings)
+        run["metrics"] = {
+            "measurable": metrics.measurable,
+            "values": metrics.values,
+            "reasons": metrics.reasons,
+            "notes": metrics.notes,
+            "metrics_csv_version": METRICS_CSV_VERSION,
+        }
         write_run_json(staging / "run.json", run)
         _publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return AnalysisResult(out_dir=out_dir, info=info, tracking=tracking, run=run)
+    return AnalysisResult(out_dir=out_dir, info=info, tracking=tracking, turns=turns, metrics=metrics, run=run)
+
+
+def _phase_columns(turns: TurnStructure) -> dict[str, np.ndarray]:
+    """The canonical phase fields as float columns (no segment / window: empty)."""
+    return {
+        "turn_segment_id": np.where(turns.turn_segment_id >= 0, turns.turn_segment_id, np.nan),
+        "turn_transition_id": np.where(turns.turn_transition_id >= 0, turns.turn_transition_id, np.nan),
+        "turn_phase_01": turns.turn_phase_01,
+        "transition_phase_signed": turns.transition_phase_signed,
+        "in_transition_window": turns.in_transition_window.astype(float),
+    }
 
 
 def _publish(staging: Path, out_dir: Path) -> None:

@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     bars.close()
     for warning in result.run["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
+    from poser_pipeline.export_metrics import turn_table
+
+    print(turn_table(result.metrics))
     track = result.run["tracking"]
     print(
         f"analysed {result.run['num_frames']} frames: skier tracked on {track['tracked_share']:.0%}, "

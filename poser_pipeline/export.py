@@ -14,7 +14,7 @@ import numpy as np
 
 from poser_pipeline.skeleton import LANDMARK_NAMES
 
-FRAMES_CSV_VERSION = 1
+FRAMES_CSV_VERSION = 2
 _TRACK_COLUMNS = [
     "frame_index",
     "timestamp_ms",
@@ -26,6 +26,24 @@ _TRACK_COLUMNS = [
     "track_lost",
     "track_source",
     "pose_found",
+]
+#: Per-frame metric series and the canonical turn-phase fields (the ``frames`` table's columns).
+METRIC_COLUMNS = [
+    "com_x_m",
+    "com_y_m",
+    "com_z_m",
+    "edge_angle_left_deg",
+    "edge_angle_right_deg",
+    "inclination_deg",
+    "angulation_deg",
+    "counter_rotation_deg",
+    "shin_parallelism_deg",
+    "turn_signal_raw",
+    "turn_segment_id",
+    "turn_transition_id",
+    "turn_phase_01",
+    "transition_phase_signed",
+    "in_transition_window",
 ]
 
 
@@ -42,10 +60,13 @@ def landmark_columns(suffix: str = "") -> list[str]:
 
 def frames_csv_columns() -> list[str]:
     """Every column of ``frames.csv``, in order."""
-    return _TRACK_COLUMNS + landmark_columns() + landmark_columns("_smooth")
+    return _TRACK_COLUMNS + METRIC_COLUMNS + landmark_columns() + landmark_columns("_smooth")
 
 
-def _fmt(v: float) -> str:
+def format_number(v: float | None) -> str:
+    """A CSV cell: up to 4 decimals, trailing zeros dropped, empty for None/NaN."""
+    if v is None:
+        return ""
     return "" if not np.isfinite(v) else f"{v:.4f}".rstrip("0").rstrip(".")
 
 
@@ -68,8 +89,13 @@ def write_frames_csv(
     visibility: np.ndarray,
     image_xy_smooth: np.ndarray,
     world_xyz_smooth: np.ndarray,
+    metric_columns: dict[str, np.ndarray],
 ) -> None:
-    """Write one row per frame (shapes: ``(T,)``, ``(T, 4)``, ``(T, 33, 2|3)``, ``(T, 33)``)."""
+    """Write one row per frame (shapes: ``(T,)``, ``(T, 4)``, ``(T, 33, 2|3)``, ``(T, 33)``).
+
+    ``metric_columns`` maps every name in :data:`METRIC_COLUMNS` to a ``(T,)`` array.
+    """
+    metrics = np.column_stack([np.asarray(metric_columns[c], dtype=np.float64) for c in METRIC_COLUMNS])
     raw = _landmark_block(image_xy, world_xyz, visibility)
     smooth = _landmark_block(image_xy_smooth, world_xyz_smooth, None)
     pose_found = np.isfinite(image_xy[:, 0, 0])
@@ -78,10 +104,18 @@ def write_frames_csv(
         writer.writerow(frames_csv_columns())
         for i in range(len(timestamps_ms)):
             writer.writerow(
-                [i, _fmt(timestamps_ms[i]), *map(_fmt, boxes_xy[i]), _fmt(confidence[i]), int(lost[i]), source[i]]
+                [
+                    i,
+                    format_number(timestamps_ms[i]),
+                    *map(format_number, boxes_xy[i]),
+                    format_number(confidence[i]),
+                    int(lost[i]),
+                    source[i],
+                ]
                 + [int(pose_found[i])]
-                + [_fmt(v) for v in raw[i]]
-                + [_fmt(v) for v in smooth[i]]
+                + [format_number(v) for v in metrics[i]]
+                + [format_number(v) for v in raw[i]]
+                + [format_number(v) for v in smooth[i]]
             )
 
 

@@ -42,6 +42,15 @@ class PipelineSettings:
         gaps split the series into separately filtered chunks.
     min_chunk_frames : int
         Chunks shorter than this are left unfiltered (too short to filter).
+    metric_cutoff_hz : float
+        Low-pass cut-off, Hz, of the per-frame metric series (edge angles...).
+    turn_cutoff_hz : float
+        Low-pass cut-off, Hz, of the turn signal used to find transitions.
+    turn_min_amplitude_deg : float
+        A turn must incline the skier at least this much (deg) to count;
+        below it (a straight glide, noise) no transition is found.
+    turn_min_duration_s : float
+        Shortest turn, s; quicker sign changes are wobble, not turns.
     camera_cutoff_hz : float
         Low-pass cut-off, Hz, of the centred replay's virtual-camera path.
     centred_size_px : int
@@ -68,6 +77,10 @@ class PipelineSettings:
     smooth_order: int = 4
     interp_gap_max_frames: int = 5
     min_chunk_frames: int = 10
+    metric_cutoff_hz: float = 3.0
+    turn_cutoff_hz: float = 1.5
+    turn_min_amplitude_deg: float = 4.0
+    turn_min_duration_s: float = 0.4
     camera_cutoff_hz: float = 0.7
     centred_size_px: int = 640
     centred_box_scale: float = 2.2

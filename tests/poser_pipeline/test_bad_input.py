@@ -151,7 +151,14 @@ def test_good_clip_and_box_succeed(clips, tmp_path):
     result = run_cli("analyze", clips["good"], "--box", _box(clips["truth0"]), "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
     assert not any(line.startswith("error:") for line in result.stderr.splitlines())
-    assert sorted(p.name for p in out.iterdir()) == ["centred.mp4", "frames.csv", "overlay.mp4", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "centred.mp4",
+        "frames.csv",
+        "metrics.csv",
+        "overlay.mp4",
+        "run.json",
+        "turns.csv",
+    ]
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())
 
 

@@ -29,7 +29,14 @@ def cli_run(tmp_path_factory):
 def test_writes_every_output(cli_run):
     result, out, _truth = cli_run
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["centred.mp4", "frames.csv", "overlay.mp4", "run.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "centred.mp4",
+        "frames.csv",
+        "metrics.csv",
+        "overlay.mp4",
+        "run.json",
+        "turns.csv",
+    ]
     assert "track + pose" in result.stderr  # a progress bar per stage
     assert "render videos" in result.stderr
 

@@ -6,6 +6,7 @@ approximate, so thresholds are on shares of frames, not on single frames.
 
 from __future__ import annotations
 
+import csv
 import json
 
 import av
@@ -14,6 +15,8 @@ import pytest
 
 from poser_pipeline import boxes
 from poser_pipeline.decode import probe_video, resolve_window
+from poser_pipeline.export_metrics import METRICS_CSV_COLUMNS, TURN_VALUE_KEYS, TURNS_CSV_COLUMNS
+from poser_pipeline.metrics.catalog import BY_KEY
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking_pass import run_tracking_pass
 from tests.shared_clips import CLIP_NAMES, POSE_CLIPS, available, load_clip
@@ -97,3 +100,50 @@ def test_sloppy_prompt_boxes_track_as_well(name):
         scale = 1 + rng.uniform(-0.1, 0.1, 2)
         jittered = boxes.from_centre_size(boxes.centre(clip.prompt_box) + shift, size * scale)
         assert abs(_tracked_share(name, jittered) - reference) < 0.05
+
+
+def _match_transitions(found: list[int], labelled: list[tuple[int, int]]) -> int:
+    """Greedy one-to-one matches of detections to labels within max(uncertainty, 3) frames."""
+    unused = list(found)
+    matched = 0
+    for frame, uncertainty in labelled:
+        near = [f for f in unused if abs(f - frame) <= max(uncertainty, 3)]
+        if near:
+            unused.remove(min(near, key=lambda f: abs(f - frame)))
+            matched += 1
+    return matched
+
+
+def test_transitions_match_the_hand_labels(shared_clip_runs):
+    true_positives = detections = labels = 0
+    for name in CLIP_NAMES:
+        run = shared_clip_runs[name]
+        spec = json.loads((run.clip.path.parent / f"{name}.labels.json").read_text())
+        labelled = [(t["frame"], t.get("uncertainty_frames", 0)) for t in spec["turn_transitions"]]
+        with (run.out_dir / "turns.csv").open() as fh:
+            rows = list(csv.DictReader(fh))
+        found = sorted({int(r["transition_center_frame"]) for r in rows if r["transition_center_frame"]})
+        matched = _match_transitions(found, labelled)
+        true_positives, detections, labels = true_positives + matched, detections + len(found), labels + len(labelled)
+        print(f"{name}: {matched} of {len(labelled)} labelled transitions found, {len(found)} detected")
+    precision, recall = true_positives / max(detections, 1), true_positives / max(labels, 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+    assert f1 >= 0.8, (precision, recall)
+
+
+@pytest.mark.parametrize("name", CLIP_NAMES)
+def test_metric_csvs_follow_their_schema(shared_clip_runs, name):
+    run = shared_clip_runs[name]
+    with (run.out_dir / "turns.csv").open() as fh:
+        reader = csv.DictReader(fh)
+        turns = list(reader)
+    assert tuple(reader.fieldnames) == TURNS_CSV_COLUMNS + TURN_VALUE_KEYS
+    assert all(t["direction"] in ("left", "right") and t["is_partial"] in ("0", "1") for t in turns)
+    with (run.out_dir / "metrics.csv").open() as fh:
+        reader = csv.DictReader(fh)
+        metrics = list(reader)
+    assert tuple(reader.fieldnames) == METRICS_CSV_COLUMNS
+    for row in metrics:
+        assert row["key"] in BY_KEY and row["unit"] == BY_KEY[row["key"]].unit
+        assert row["value"] == "" or np.isfinite(float(row["value"]))  # never NaN, empty when unknown
+    assert all(t["measurable"] == "0" for t in turns if t["is_partial"] == "1")

@@ -1,0 +1,108 @@
+"""``turns.csv`` and ``metrics.csv`` (schemas in ``docs/metrics_csv.md``) and the CLI's turn table."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from poser_pipeline.export import format_number
+from poser_pipeline.metrics.catalog import BY_KEY
+from poser_pipeline.metrics.summary import RunMetrics
+from poser_pipeline.metrics.turns import TurnStructure
+
+METRICS_CSV_VERSION = 1
+TURNS_CSV_COLUMNS = (
+    "segment_index",
+    "direction",
+    "start_frame",
+    "apex_frame",
+    "end_frame",
+    "start_ms",
+    "end_ms",
+    "is_partial",
+    "measurable",
+    "confidence",
+    "reasons",
+    "start_transition_index",
+    "end_transition_index",
+    "transition_window_start_frame",
+    "transition_center_frame",
+    "transition_window_end_frame",
+)
+TURN_VALUE_KEYS = tuple(k for k, m in BY_KEY.items() if m.scope == "segment")
+METRICS_CSV_COLUMNS = ("scope", "segment_index", "key", "value", "unit", "measurable", "note")
+
+
+def write_turns_csv(path: Path, structure: TurnStructure, metrics: RunMetrics, timestamps_ms: np.ndarray) -> None:
+    """One row per turn (partial ones included, flagged), with its metric values as columns."""
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(TURNS_CSV_COLUMNS + TURN_VALUE_KEYS)
+        for turn in metrics.turns:
+            seg = turn.segment
+            start_t = structure.transitions[seg.start_transition] if seg.start_transition is not None else None
+            writer.writerow(
+                [
+                    seg.index,
+                    seg.direction,
+                    seg.start,
+                    seg.apex,
+                    seg.end,
+                    format_number(timestamps_ms[seg.start]),
+                    format_number(timestamps_ms[seg.end]),
+                    int(seg.is_partial),
+                    int(turn.measurable),
+                    format_number(turn.confidence),
+                    "; ".join(turn.reasons),
+                    "" if seg.start_transition is None else seg.start_transition,
+                    "" if seg.end_transition is None else seg.end_transition,
+                    "" if start_t is None else start_t.window_start,
+                    "" if start_t is None else start_t.center,
+                    "" if start_t is None else start_t.window_end,
+                ]
+                + [format_number(turn.values.get(k)) for k in TURN_VALUE_KEYS]
+            )
+
+
+def write_metrics_csv(path: Path, metrics: RunMetrics) -> None:
+    """Long format: one row per (scope, turn, metric) with its unit and measurability."""
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(METRICS_CSV_COLUMNS)
+        note = "; ".join(metrics.reasons + metrics.notes)
+        for key, value in metrics.values.items():
+            writer.writerow(["run", "", key, format_number(value), BY_KEY[key].unit, int(value is not None), note])
+        for turn in metrics.turns:
+            for key in TURN_VALUE_KEYS:
+                if key in turn.values:
+                    writer.writerow(
+                        [
+                            "segment",
+                            turn.segment.index,
+                            key,
+                            format_number(turn.values[key]),
+                            BY_KEY[key].unit,
+                            int(turn.measurable),
+                            "; ".join(turn.reasons),
+                        ]
+                    )
+
+
+def turn_table(metrics: RunMetrics) -> str:
+    """A short per-turn table for the terminal."""
+    lines = [f"{'turn':>4} {'dir':<5} {'frames':>11} {'dur s':>6} {'edge sim':>8} {'lag ms':>7}  note"]
+    for t in metrics.turns:
+        v = t.values
+        sim = f"{v['edge_similarity']:8.0f}" if "edge_similarity" in v else f"{'-':>8}"
+        lag = f"{v['lag_ms']:7.0f}" if "lag_ms" in v else f"{'-':>7}"
+        frames = f"{t.segment.start}-{t.segment.end}"
+        lines.append(
+            f"{t.segment.index:>4} {t.segment.direction:<5} {frames:>11} {v['duration_s']:6.2f} {sim} {lag}  "
+            + "; ".join(t.reasons)
+        )
+    run = metrics.values.get("edge_similarity_run")
+    lines.append(f"run edge similarity: {'not measurable' if run is None else f'{run:.0f}'}")
+    lines += [f"note: {n}" for n in metrics.reasons + metrics.notes]
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""The metric catalog, as data: one entry per run- or turn-level metric.
+
+It fills ``metric_definitions``; adding a metric here needs no schema change.
+Per-frame series are not here: they are columns of ``frames``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CATALOG_VERSION = 1
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    key: str
+    name: str
+    unit: str
+    scope: str  # "run" | "segment"
+    description: str
+    version: int = CATALOG_VERSION
+
+
+CATALOG: tuple[MetricDefinition, ...] = (
+    MetricDefinition(
+        "edge_similarity",
+        "Edge similarity",
+        "score 0-100",
+        "segment",
+        "How alike the two skis tilt from transition to apex (weighted sub-scores).",
+    ),
+    MetricDefinition(
+        "edge_similarity_angle_match",
+        "Edge angle match",
+        "score 0-100",
+        "segment",
+        "100 minus the mean absolute edge-angle difference scaled to 0 at 15 deg.",
+    ),
+    MetricDefinition(
+        "edge_similarity_build_rate_match",
+        "Edge build-rate match",
+        "score 0-100",
+        "segment",
+        "Slower ski's edge build rate as a share of the faster ski's.",
+    ),
+    MetricDefinition(
+        "edge_similarity_timing_lag",
+        "Edge timing lag",
+        "score 0-100",
+        "segment",
+        "100 at no lag between the skis' edge curves, 0 at 250 ms.",
+    ),
+    MetricDefinition(
+        "edge_similarity_inside_delay",
+        "Inside-ski delay",
+        "score 0-100",
+        "segment",
+        "100 when the inside ski reaches half its apex edge no later than the outside ski, 0 at 300 ms.",
+    ),
+    MetricDefinition("lag_ms", "Edge lag", "ms", "segment", "Shift that best aligns the inside ski's edge curve."),
+    MetricDefinition(
+        "inside_delay_ms",
+        "Inside-ski delay",
+        "ms",
+        "segment",
+        "How much later the inside ski reaches half its apex edge.",
+    ),
+    MetricDefinition("duration_s", "Turn duration", "s", "segment", "From the turn's start to its end."),
+    MetricDefinition("peak_edge_outside_deg", "Peak outside-ski edge", "deg", "segment", "Largest outside-ski edge."),
+    MetricDefinition("peak_edge_inside_deg", "Peak inside-ski edge", "deg", "segment", "Largest inside-ski edge."),
+    MetricDefinition("peak_inclination_deg", "Peak inclination", "deg", "segment", "Largest lean into the turn."),
+    MetricDefinition(
+        "apex_angulation_deg",
+        "Angulation at apex",
+        "deg",
+        "segment",
+        "Legs' tilt minus upper body's tilt into the turn, at the apex (+ = angulated).",
+    ),
+    MetricDefinition(
+        "mean_counter_rotation_deg",
+        "Counter-rotation",
+        "deg",
+        "segment",
+        "Mean shoulder-vs-hip rotation toward the outside of the turn.",
+    ),
+    MetricDefinition(
+        "mean_shin_parallelism_deg",
+        "Shin parallelism",
+        "deg",
+        "segment",
+        "Mean angle between the shins across the skis (0 = parallel).",
+    ),
+    MetricDefinition(
+        "edge_similarity_run",
+        "Edge similarity (run)",
+        "score 0-100",
+        "run",
+        "Highest median edge similarity over six consecutive complete turns.",
+    ),
+    MetricDefinition(
+        "edge_similarity_left", "Edge similarity, left turns", "score 0-100", "run", "Median over complete left turns."
+    ),
+    MetricDefinition(
+        "edge_similarity_right",
+        "Edge similarity, right turns",
+        "score 0-100",
+        "run",
+        "Median over complete right turns.",
+    ),
+    MetricDefinition("turn_count", "Complete turns", "count", "run", "Turns with a transition at both ends."),
+    MetricDefinition("cadence_turns_per_min", "Cadence", "turns/min", "run", "Complete turns per minute."),
+    MetricDefinition("mean_turn_duration_s", "Mean turn duration", "s", "run", "Mean duration of complete turns."),
+)
+
+BY_KEY = {m.key: m for m in CATALOG}

@@ -1,0 +1,97 @@
+"""Per-frame metric series: the ``frames`` table's metric columns.
+
+Computed from (already smoothed) world landmarks, then low-passed once more
+at ``metric_cutoff_hz``: turns last around a second, so angle changes faster
+than a few hertz are landmark noise, not technique.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from poser_pipeline.metrics.body import (
+    angulation_deg,
+    body_axes,
+    centre_of_mass,
+    counter_rotation_deg,
+    inclination_deg,
+)
+from poser_pipeline.metrics.edges import edge_angles_deg, shin_parallelism_deg
+from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.smooth import smooth_series
+
+
+@dataclass
+class FrameSeries:
+    """``(T,)`` series (``com_m`` is ``(T, 3)``), NaN where pose was not usable."""
+
+    com_m: np.ndarray
+    edge_left_deg: np.ndarray
+    edge_right_deg: np.ndarray
+    inclination_deg: np.ndarray
+    angulation_deg: np.ndarray
+    counter_rotation_deg: np.ndarray
+    shin_parallelism_deg: np.ndarray
+    valid: np.ndarray
+
+    @property
+    def turn_signal_raw(self) -> np.ndarray:
+        """The raw turn signal: inclination (centre of mass vs. the feet), deg, + left."""
+        return self.inclination_deg
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The ``frames`` table's metric columns, by name."""
+        return {
+            "com_x_m": self.com_m[:, 0],
+            "com_y_m": self.com_m[:, 1],
+            "com_z_m": self.com_m[:, 2],
+            "edge_angle_left_deg": self.edge_left_deg,
+            "edge_angle_right_deg": self.edge_right_deg,
+            "inclination_deg": self.inclination_deg,
+            "angulation_deg": self.angulation_deg,
+            "counter_rotation_deg": self.counter_rotation_deg,
+            "shin_parallelism_deg": self.shin_parallelism_deg,
+            "turn_signal_raw": self.turn_signal_raw,
+        }
+
+
+def compute_frame_series(
+    world_xyz: np.ndarray, valid: np.ndarray, *, fps: float, settings: PipelineSettings | None = None
+) -> FrameSeries:
+    """Body metrics for every frame.
+
+    Parameters
+    ----------
+    world_xyz : (T, 33, 3) float ndarray, m (BlazePose world landmarks, NaN where none)
+    valid : (T,) bool ndarray
+        Frames whose pose may be used (tracked, landmarks visible).
+    fps : float
+    """
+    settings = settings or PipelineSettings()
+    valid = np.asarray(valid, dtype=bool) & np.isfinite(world_xyz).all(axis=(1, 2))
+    world = np.where(valid[:, None, None], world_xyz, np.nan)
+    world = smooth_series(world, valid, fps=fps, settings=settings)
+    forward, left = body_axes(world)
+    # the skis' direction changes slowly: smooth it hard so foot-landmark noise does not tilt the frontal plane
+    forward = smooth_series(forward, valid, fps=fps, settings=settings, cutoff_hz=settings.metric_cutoff_hz)
+    forward /= np.linalg.norm(forward, axis=1, keepdims=True)
+    left = np.cross(np.array([0.0, -1.0, 0.0]), forward)
+    com = centre_of_mass(world)
+    edge_l, edge_r = edge_angles_deg(world, left, forward)
+
+    def low_pass(x: np.ndarray) -> np.ndarray:
+        return smooth_series(x, valid, fps=fps, settings=settings, cutoff_hz=settings.metric_cutoff_hz)
+
+    edge_l, edge_r = low_pass(edge_l), low_pass(edge_r)
+    return FrameSeries(
+        com_m=com,
+        edge_left_deg=edge_l,
+        edge_right_deg=edge_r,
+        inclination_deg=low_pass(inclination_deg(world, com, left, forward)),
+        angulation_deg=low_pass(angulation_deg(world, left, forward)),
+        counter_rotation_deg=low_pass(counter_rotation_deg(world)),
+        shin_parallelism_deg=shin_parallelism_deg(edge_l, edge_r),
+        valid=valid,
+    )
