@@ -22,7 +22,7 @@ from poser_pipeline.errors import PoserInputError
 from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
 from poser_pipeline.export_metrics import METRICS_CSV_VERSION, write_metrics_csv, write_turns_csv
 from poser_pipeline.metrics.fallback import choose_turn_signal
-from poser_pipeline.metrics.series import compute_frame_series
+from poser_pipeline.metrics.series import FrameSeries, compute_frame_series
 from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.progress import ProgressFn, no_progress
@@ -122,6 +122,7 @@ def analyze(
         seconds["metrics"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        hud = hud_lines(turns, series)
         render_videos(
             info,
             start,
@@ -131,6 +132,7 @@ def analyze(
             landmarks_xy=image_smooth,
             out_dir=staging,
             settings=settings,
+            hud_text=hud,
             progress=progress,
         )
         seconds["render"] = time.perf_counter() - t
@@ -166,6 +168,23 @@ def analyze(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return AnalysisResult(out_dir=out_dir, info=info, tracking=tracking, turns=turns, metrics=metrics, run=run)
+
+
+def hud_lines(turns: TurnStructure, series: FrameSeries) -> list[str]:
+    """Per-frame overlay text: the turn and its phase (or the transition) and each ski's edge angle."""
+    lines = []
+    for i in range(len(turns.turn_segment_id)):
+        parts = []
+        if turns.in_transition_window[i]:
+            parts.append(f"transition {turns.turn_transition_id[i] + 1}")
+        elif turns.turn_segment_id[i] >= 0:
+            seg = turns.segments[turns.turn_segment_id[i]]
+            parts.append(f"{seg.direction} turn {seg.index} {turns.turn_phase_01[i]:4.0%}")
+        left, right = series.edge_left_deg[i], series.edge_right_deg[i]
+        if np.isfinite(left) and np.isfinite(right):
+            parts.append(f"edge L {left:+3.0f}  R {right:+3.0f} deg")
+        lines.append("   ".join(parts))
+    return lines
 
 
 def _phase_columns(turns: TurnStructure) -> dict[str, np.ndarray]:

@@ -57,6 +57,7 @@ def render_videos(
     landmarks_xy: np.ndarray,
     out_dir: Path,
     settings: PipelineSettings,
+    hud_text: list[str] | None = None,
     progress: ProgressFn = no_progress,
 ) -> dict[str, Path]:
     """Write ``overlay.mp4`` and ``centred.mp4`` into ``out_dir``.
@@ -66,6 +67,8 @@ def render_videos(
     boxes_xy : (T, 4) float ndarray, pixels
     lost : (T,) bool ndarray
     landmarks_xy : (T, 33, 2) float ndarray, pixels (smoothed); NaN where none
+    hud_text : list of str, optional
+        One line per frame drawn top-left on both videos (turn phase, edge angles).
     """
     total = len(boxes_xy)
     out_w, out_h, k = overlay_size(info.width, info.height, settings.overlay_max_side_px)
@@ -93,6 +96,8 @@ def render_videos(
             draw_skeleton(view, landmarks_xy[i] * k)
             draw_box(view, boxes_xy[i] * k, lost=bool(lost[i]))
             draw_label(view, label)
+            if hud_text and hud_text[i]:
+                draw_label(view, hud_text[i], corner="top-left")
             if lost[i]:
                 draw_lost_marker(view)
             overlay.write(view, shown_ms)
@@ -102,6 +107,8 @@ def render_videos(
             follow = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR)
             draw_skeleton(follow, landmarks_xy[i] * zoom + matrix[:, 2])
             draw_label(follow, label)
+            if hud_text and hud_text[i]:
+                draw_label(follow, hud_text[i], corner="top-left")
             if lost[i]:
                 draw_lost_marker(follow)
             centred.write(follow, shown_ms)
