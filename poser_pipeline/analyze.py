@@ -22,12 +22,14 @@ from poser_pipeline.errors import PoserInputError
 from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
 from poser_pipeline.export_metrics import METRICS_CSV_VERSION, write_metrics_csv, write_turns_csv
 from poser_pipeline.metrics.fallback import choose_turn_signal
+from poser_pipeline.metrics.feedback import coaching_feedback
 from poser_pipeline.metrics.series import FrameSeries, compute_frame_series
 from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.render import render_videos
 from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.skeleton import CORE_LANDMARKS
 from poser_pipeline.smooth import smooth_series
 from poser_pipeline.tracking_pass import TrackingResult, run_tracking_pass
 
@@ -108,7 +110,9 @@ def analyze(
         seconds["track_pose"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        usable = tracking.has_pose & ~tracking.lost
+        usable = (
+            tracking.has_pose & ~tracking.lost & (core_visibility(tracking.visibility) >= settings.min_pose_visibility)
+        )
         image_smooth = smooth_series(tracking.image_xy, usable, fps=info.fps, settings=settings)
         world_smooth = smooth_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
         seconds["smooth"] = time.perf_counter() - t
@@ -163,11 +167,17 @@ def analyze(
             "notes": metrics.notes,
             "metrics_csv_version": METRICS_CSV_VERSION,
         }
+        run["feedback"] = [f.as_dict() for f in coaching_feedback(metrics)]
         write_run_json(staging / "run.json", run)
         _publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return AnalysisResult(out_dir=out_dir, info=info, tracking=tracking, turns=turns, metrics=metrics, run=run)
+
+
+def core_visibility(visibility: np.ndarray) -> np.ndarray:
+    """Mean visibility of the core joints per frame, ``(T,)`` (NaN where no pose)."""
+    return visibility[:, list(CORE_LANDMARKS)].mean(axis=1)
 
 
 def hud_lines(turns: TurnStructure, series: FrameSeries) -> list[str]:

@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     from poser_pipeline.export_metrics import turn_table
 
     print(turn_table(result.metrics))
+    for finding in result.run["feedback"]:
+        print(f"- {finding['message']}\n  focus: {finding['focus']}")
     track = result.run["tracking"]
     print(
         f"analysed {result.run['num_frames']} frames: skier tracked on {track['tracked_share']:.0%}, "

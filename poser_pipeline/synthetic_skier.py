@@ -40,6 +40,7 @@ class SkierParams:
     counter_rotation_deg: float = 15.0
     left_ski_lag_s: float = 0.0  # constant lag of the left ski behind the right
     inside_delay_s: float = 0.0  # the inside ski starts its turn this much later
+    inside_delay_turns: str = "both"  # "left", "right" or "both": which turns have the delay
     inside_build: float = 1.0  # > 1: the inside ski builds edge more slowly (power on the shape)
     straight: bool = False  # a straight glide: no turns at all
     traverse_deg: float = 0.0  # with straight: a constant edge, as in a traverse
@@ -98,6 +99,8 @@ def _ski_edges(t: np.ndarray, p: SkierParams) -> tuple[np.ndarray, np.ndarray]:
     edges = []
     for side, lag in (("left", p.left_ski_lag_s), ("right", 0.0)):
         inside = direction > 0 if side == "left" else direction < 0
+        if p.inside_delay_turns != "both":
+            inside = inside & (direction == (1 if p.inside_delay_turns == "left" else -1))
         delayed = shaped(t - lag - p.inside_delay_s, p.inside_build)
         normal = shaped(t - lag, 1.0)
         edges.append(np.where(inside, delayed, normal))

@@ -57,6 +57,13 @@ CATALOG: tuple[MetricDefinition, ...] = (
         "segment",
         "100 when the inside ski reaches half its apex edge no later than the outside ski, 0 at 300 ms.",
     ),
+    MetricDefinition(
+        "mean_angle_diff_deg",
+        "Edge angle difference",
+        "deg",
+        "segment",
+        "Mean absolute difference of the two skis' edge angles from transition to apex.",
+    ),
     MetricDefinition("lag_ms", "Edge lag", "ms", "segment", "Shift that best aligns the inside ski's edge curve."),
     MetricDefinition(
         "inside_delay_ms",

@@ -72,6 +72,7 @@ def _turn_metrics(seg: TurnSegment, series: FrameSeries, fps: float) -> TurnMetr
                 edge_similarity_timing_lag=s.timing_lag,
                 edge_similarity_inside_delay=s.inside_delay,
                 lag_ms=s.lag_ms,
+                mean_angle_diff_deg=s.mean_angle_diff_deg,
                 inside_delay_ms=s.inside_delay_ms,
             )
         elif measurable:
