@@ -36,6 +36,7 @@ DEFAULT_MARGINS = np.array([0.15, 0.12, 0.15, 0.12])
 _MAX_SIZE_CHANGE = 1.6
 _MAX_OUTLINE_CHANGE = 1.25
 _APPEARANCE_CONFIDENCE = 0.5
+_RECENTRE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class PoseGuidedTracker:
         self.first = TrackStep(self._box.copy(), 1.0, False, "prompt", first_pose)
         self._appearance = None
         self._start_appearance(frame_bgr, self._box)
+        self._appearance_stale = False
+        self._last_frame, self._last_source = frame_bgr, "prompt" if first_pose is not None else "appearance"
 
     @staticmethod
     def learn_margins(pose: PoseResult | None, box: np.ndarray) -> np.ndarray:
@@ -169,32 +172,57 @@ class PoseGuidedTracker:
         s = 0.7 * boxes.size(anchor) + 0.3 * boxes.size(outline)
         return boxes.from_centre_size(c, s)
 
-    def step(self, frame_bgr: np.ndarray) -> TrackStep:
-        """Advance to the next frame (in this tracker's direction of time)."""
-        predicted = boxes.from_centre_size(boxes.centre(self._box) + self._velocity, boxes.size(self._box))
-        appearance = self._appearance_box(frame_bgr)
-        if appearance is not None and not self._plausible(appearance, predicted, check_size=False):
-            appearance = None
-        anchor = predicted
-        if appearance is not None:
-            anchor = boxes.from_centre_size(boxes.centre(appearance), boxes.size(predicted))
-
-        is_lost = self._frames_without_evidence >= self._settings.lost_after_frames
-        crop_scale = self._settings.pose_crop_scale * (1.6 if is_lost else 1.0)
+    def _try_pose(
+        self, frame_bgr: np.ndarray, anchor: np.ndarray, predicted: np.ndarray, crop_scale: float
+    ) -> tuple[PoseResult | None, np.ndarray | None]:
+        """Pose on a crop at ``anchor``; its box if plausible (else the estimator is reset)."""
         pose = self._pose.estimate(frame_bgr, anchor, crop_scale=crop_scale)
-        pose_box = None
-        if pose is not None and pose.score >= self._settings.min_pose_visibility:
+        if pose is None:
+            return None, None
+        if pose.score >= self._settings.min_pose_visibility:
             candidate = self.pose_box(pose)
             if self._plausible(candidate, predicted, check_size=True):
-                pose_box = candidate
-        if pose is not None and pose_box is None:
-            self._pose.reset()  # it may be locked on someone else: detect afresh next frame
-            pose = None
+                return pose, candidate
+        self._pose.reset()  # it may be locked on someone else: detect afresh next frame
+        return None, None
+
+    def step(self, frame_bgr: np.ndarray) -> TrackStep:
+        """Advance to the next frame (in this tracker's direction of time).
+
+        While pose keeps finding the skier, pose alone moves the box and the
+        appearance tracker rests (it costs as much as pose); when pose fails,
+        the appearance tracker restarts from the last frame pose saw.
+        """
+        predicted = boxes.from_centre_size(boxes.centre(self._box) + self._velocity, boxes.size(self._box))
+        is_lost = self._frames_without_evidence >= self._settings.lost_after_frames
+        crop_scale = self._settings.pose_crop_scale * (1.6 if is_lost else 1.0)
+        pose, pose_box, appearance, anchor = None, None, None, predicted
+        pose_was_on = self._last_source in ("pose", "prompt")
+        if pose_was_on:
+            pose, pose_box = self._try_pose(frame_bgr, predicted, predicted, crop_scale)
+            if pose_box is not None and np.linalg.norm(
+                boxes.centre(pose_box) - boxes.centre(predicted)
+            ) > _RECENTRE_SHARE * boxes.diagonal(predicted):
+                # the skier moved off the predicted crop's centre: look again, centred on them
+                again, again_box = self._try_pose(frame_bgr, pose_box, predicted, crop_scale)
+                if again_box is not None:
+                    pose, pose_box = again, again_box
+        if pose_box is None:
+            if self._appearance_stale:
+                self._start_appearance(self._last_frame, self._box)
+                self._appearance_stale = False
+            appearance = self._appearance_box(frame_bgr)
+            if appearance is not None and not self._plausible(appearance, predicted, check_size=False):
+                appearance = None
+            if appearance is not None:
+                anchor = boxes.from_centre_size(boxes.centre(appearance), boxes.size(predicted))
+            moved = np.linalg.norm(boxes.centre(anchor) - boxes.centre(predicted))
+            if not pose_was_on or moved > 0.1 * boxes.diagonal(predicted):
+                pose, pose_box = self._try_pose(frame_bgr, anchor, predicted, crop_scale)
 
         if pose_box is not None:
             new_box, confidence, source = pose_box, float(pose.score), "pose"
-            if appearance is None or boxes.iou(appearance, pose_box) < 0.5:
-                self._start_appearance(frame_bgr, pose_box)
+            self._appearance_stale = True  # restarted from this frame if pose fails later
             self._frames_without_evidence = 0
         elif appearance is not None:
             new_box, confidence, source = self._refine_size(frame_bgr, anchor), _APPEARANCE_CONFIDENCE, "appearance"
@@ -210,5 +238,6 @@ class PoseGuidedTracker:
         moved = boxes.centre(new_box) - boxes.centre(self._box)
         self._velocity = 0.6 * self._velocity + 0.4 * moved if source != "predicted" else 0.9 * self._velocity
         self._box = new_box
+        self._last_frame, self._last_source = frame_bgr, source
         lost = self._frames_without_evidence >= self._settings.lost_after_frames
         return TrackStep(new_box.copy(), 0.0 if lost else confidence, lost, source, pose)
