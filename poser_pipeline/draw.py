@@ -23,7 +23,7 @@ def draw_skeleton(image: np.ndarray, xy: np.ndarray, *, thickness: int = 2) -> N
     """Draw bones and joints of ``(33, 2)`` pixel landmarks in place (NaN skipped)."""
     if not np.all(np.isfinite(xy[[11, 12, 23, 24]])):
         return
-    pts = np.round(xy).astype(int)
+    pts = np.round(np.nan_to_num(xy)).astype(int)  # NaN joints are skipped below
     for a, b in BONES:
         if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all():
             colour = _colour(b) if SIDE[a] == SIDE[b] else MID_BGR
