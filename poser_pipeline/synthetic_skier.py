@@ -60,7 +60,8 @@ class SyntheticRun:
     world_xyz : (T, 33, 3) m; image_xy : (T, 33, 2) px; visibility : (T, 33);
     dropped frames are NaN in all three. ``truth`` holds ``(T,)`` series:
     ``edge_left_deg``, ``edge_right_deg`` (signed, + toward the skier's left),
-    ``turn_signal`` (the base edge shape), ``direction`` (+1 left, −1 right, 0 none),
+    ``turn_signal`` (the base edge shape), ``torso_tilt_deg`` (the upper body's lean),
+    ``direction`` (+1 left, −1 right, 0 none),
     and ``transitions`` (frame indices of the true transitions).
     """
 
@@ -226,6 +227,7 @@ def generate_run(params: SkierParams | None = None) -> SyntheticRun:
         "edge_left_deg": edge_l,
         "edge_right_deg": edge_r,
         "turn_signal": base_deg,
+        "torso_tilt_deg": base_deg * p.inclination_share,
         "direction": direction,
         "transitions": transitions,
         "dropped": dropped,

@@ -88,3 +88,23 @@ def test_one_turn_only_and_all_frames_lost_are_not_measurable_without_nan_crash(
     structure = segment_turns(series.turn_signal_raw, fps=run.fps)
     metrics = summarize_run(series, structure, fps=run.fps)
     assert structure.segments == [] and not metrics.measurable
+
+
+def test_body_metrics_within_tolerance_of_truth():
+    """Noise-free geometry is the truth for COM, inclination and angulation; the torso lean is set directly."""
+    clean_run, clean, _, _ = analyse(seed=7)
+    _, noisy, _, _ = analyse(seed=7, **NOISY)
+    # the generator sets the upper body's lean: legs' tilt minus angulation must give it back
+    from poser_pipeline.metrics.body import body_axes, frontal_angle_deg
+    from poser_pipeline.skeleton import INDEX
+
+    world = clean_run.world_xyz
+    forward, left = body_axes(world)
+    mid = lambda part: (world[:, INDEX[f"left_{part}"]] + world[:, INDEX[f"right_{part}"]]) / 2  # noqa: E731
+    torso = frontal_angle_deg(mid("shoulder") - mid("hip"), left, forward)
+    assert np.max(np.abs(torso - clean_run.truth["torso_tilt_deg"])) < 0.5
+    ok = np.isfinite(noisy.inclination_deg) & np.isfinite(clean.inclination_deg)
+    assert np.mean(np.abs(noisy.inclination_deg[ok] - clean.inclination_deg[ok])) < 1.5  # deg
+    assert np.mean(np.abs(noisy.angulation_deg[ok] - clean.angulation_deg[ok])) < 3.0  # deg
+    com_error = np.linalg.norm(noisy.com_m[ok] - clean.com_m[ok], axis=1)
+    assert np.sqrt(np.mean(com_error**2)) < 0.02  # m
