@@ -15,10 +15,11 @@ import numpy as np
 
 from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.draw import draw_box, draw_label, draw_lost_marker, draw_skeleton
+from poser_pipeline.prefetch import prefetch
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.smooth import butterworth_1d
-from poser_pipeline.video_writer import H264Writer
+from poser_pipeline.video_writer import BackgroundWriter
 
 
 def overlay_size(width: int, height: int, max_side: int) -> tuple[int, int, float]:
@@ -79,18 +80,17 @@ def render_videos(
     paths = {"overlay": out_dir / "overlay.mp4", "centred": out_dir / "centred.mp4"}
     writer_args = dict(fps=info.fps, preset=settings.x264_preset, crf=settings.x264_crf)
     with (
-        H264Writer(paths["overlay"], out_w, out_h, **writer_args) as overlay,
-        H264Writer(paths["centred"], size, size, **writer_args) as centred,
+        BackgroundWriter(paths["overlay"], out_w, out_h, **writer_args) as overlay,
+        BackgroundWriter(paths["centred"], size, size, **writer_args) as centred,
     ):
         t0_ms = None
-        for frame in iter_window(info, start_s, end_s):
-            i = frame.index
+        frames = ((f.index, f.timestamp_ms, f.to_bgr()) for f in iter_window(info, start_s, end_s))
+        for i, timestamp_ms, image in prefetch(frames):
             if i >= total:
                 break
-            t0_ms = frame.timestamp_ms if t0_ms is None else t0_ms
-            shown_ms = frame.timestamp_ms - t0_ms  # the videos start at 0
-            image = frame.to_bgr()
-            label = f"{frame.timestamp_ms / 1000:6.2f} s  frame {i}"
+            t0_ms = timestamp_ms if t0_ms is None else t0_ms
+            shown_ms = timestamp_ms - t0_ms  # the videos start at 0
+            label = f"{timestamp_ms / 1000:6.2f} s  frame {i}"
 
             view = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA) if k != 1.0 else image.copy()
             draw_skeleton(view, landmarks_xy[i] * k)

@@ -14,6 +14,7 @@ import numpy as np
 from poser_pipeline.decode import VideoInfo, iter_window, iter_window_reversed
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.pose import BlazePoseEstimator
+from poser_pipeline.prefetch import prefetch
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.skeleton import NUM_LANDMARKS
@@ -117,17 +118,24 @@ def run_tracking_pass(
     tracker = None
     margins = None
     forward_pose = BlazePoseEstimator(settings)
-    try:
+    first_ms = at_s * 1000.0 - half_frame_ms
+
+    def decoded():
+        # frames before the prompt are only counted: no pixel conversion
         for frame in iter_window(info, start_s, end_s):
-            timestamps.append(frame.timestamp_ms)
-            if tracker is None and frame.timestamp_ms >= at_s * 1000.0 - half_frame_ms:
-                prompt_index = frame.index
-                prompt_frame = frame.to_bgr()
+            yield frame.index, frame.timestamp_ms, frame.to_bgr() if frame.timestamp_ms >= first_ms else None
+
+    try:
+        for index, timestamp_ms, image in prefetch(decoded()):
+            timestamps.append(timestamp_ms)
+            if tracker is None and image is not None:
+                prompt_index = index
+                prompt_frame = image
                 tracker = PoseGuidedTracker(prompt_frame, prompt_box, forward_pose, settings)
                 margins = tracker.margins
-                recorder.steps[frame.index] = tracker.first
+                recorder.steps[index] = tracker.first
             elif tracker is not None:
-                recorder.steps[frame.index] = tracker.step(frame.to_bgr())
+                recorder.steps[index] = tracker.step(image)
             progress("track", len(recorder.steps), expected)
     finally:
         forward_pose.close()
@@ -140,7 +148,7 @@ def run_tracking_pass(
         backward_pose = BlazePoseEstimator(settings)
         try:
             tracker = PoseGuidedTracker(prompt_frame, prompt_box, backward_pose, settings, margins=margins)
-            for index, image in iter_window_reversed(info, timestamps, prompt_index):
+            for index, image in prefetch(iter_window_reversed(info, timestamps, prompt_index)):
                 recorder.steps[index] = tracker.step(image)
                 progress("track", len(recorder.steps), len(timestamps))
         finally:

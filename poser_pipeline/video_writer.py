@@ -6,6 +6,8 @@ output does not play in Chromium or Safari; PyAV bundles FFmpeg with libx264.
 
 from __future__ import annotations
 
+import queue
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -62,6 +64,51 @@ class H264Writer:
         self._container.close()
 
     def __enter__(self) -> H264Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class BackgroundWriter:
+    """An :class:`H264Writer` fed through a bounded queue from its own thread.
+
+    libx264 and PyAV release the GIL while encoding, so encoding overlaps the
+    caller's drawing and the next frame's decode. Errors surface at ``close``.
+    """
+
+    def __init__(self, path: Path, width: int, height: int, *, fps: float, preset: str, crf: int) -> None:
+        self._writer = H264Writer(path, width, height, fps=fps, preset=preset, crf=crf)
+        self._queue: queue.Queue = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"poser-encode-{path.stem}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._writer.write(*item)
+                except BaseException as exc:  # re-raised in close()
+                    self._error = exc
+
+    def write(self, frame_bgr: np.ndarray, timestamp_ms: float) -> None:
+        """Queue one frame (the array must not be modified afterwards)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((frame_bgr, timestamp_ms))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.close()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> BackgroundWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
