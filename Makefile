@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 # Debian packages the test suite needs, installed only when missing.
-APT_TEST_PACKAGES :=
+APT_TEST_PACKAGES := postgresql
 
 .PHONY: run test lint format bench clean install install-dev apt-test
 
