@@ -27,6 +27,7 @@ TABLES = {
     "metric_values",
     "partners",
     "embed_confirmation_tokens",
+    "user_sessions",  # revocable sign-in sessions (migration 0002)
 }
 
 
