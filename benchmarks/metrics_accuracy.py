@@ -28,6 +28,12 @@ def evaluate(**kwargs):
     return run, series, structure, summarize_run(series, structure, fps=run.fps)
 
 
+def _mean(values: list[float | None]) -> str:
+    """Mean of the measured values, or "n/m" when the view makes them unmeasurable."""
+    measured = [v for v in values if v is not None]
+    return f"{np.mean(measured):.1f}" if measured else "n/m"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
@@ -58,7 +64,7 @@ def main() -> None:
                 late.append(evaluate(**kw, inside_delay_s=0.15)[3].values["edge_similarity_run"])
             print(
                 f"{view:<8} {noise_m * 100:4.0f}cm {drop:5.0%} {tp / max(found, 1):5.2f} {tp / max(truth_n, 1):5.2f} "
-                f"{dir_ok / max(dir_n, 1):5.2f} {np.mean(errors):8.2f}° {np.mean(same):9.1f} {np.mean(late):9.1f}"
+                f"{dir_ok / max(dir_n, 1):5.2f} {np.mean(errors):8.2f}° {_mean(same):>9} {_mean(late):>9}"
             )
 
 

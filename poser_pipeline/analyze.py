@@ -43,6 +43,7 @@ class AnalysisResult:
     out_dir: Path
     info: VideoInfo
     tracking: TrackingResult
+    series: FrameSeries
     turns: TurnStructure
     metrics: RunMetrics
     run: dict = field(default_factory=dict)
@@ -119,7 +120,9 @@ def analyze(
         progress("smooth", 1, 1)
 
         t = time.perf_counter()
-        series = compute_frame_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
+        series = compute_frame_series(
+            tracking.world_xyz, usable, fps=info.fps, settings=settings, image_xy=tracking.image_xy
+        )
         signal, signal_source = choose_turn_signal(series.turn_signal_raw, tracking.boxes, usable, fps=info.fps)
         turns = segment_turns(signal, fps=info.fps, settings=settings)
         metrics = summarize_run(series, turns, fps=info.fps, timing_source=signal_source)
@@ -172,7 +175,9 @@ def analyze(
         _publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return AnalysisResult(out_dir=out_dir, info=info, tracking=tracking, turns=turns, metrics=metrics, run=run)
+    return AnalysisResult(
+        out_dir=out_dir, info=info, tracking=tracking, series=series, turns=turns, metrics=metrics, run=run
+    )
 
 
 def core_visibility(visibility: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from poser_pipeline.metrics.body import (
 )
 from poser_pipeline.metrics.edges import edge_angles_deg, shin_parallelism_deg
 from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.skeleton import INDEX
 from poser_pipeline.smooth import smooth_series
 
 
@@ -35,6 +36,8 @@ class FrameSeries:
     counter_rotation_deg: np.ndarray
     shin_parallelism_deg: np.ndarray
     valid: np.ndarray
+    skis_face_camera: np.ndarray
+    leg_length_px: np.ndarray
 
     @property
     def turn_signal_raw(self) -> np.ndarray:
@@ -57,8 +60,18 @@ class FrameSeries:
         }
 
 
+#: The skis must point within 60° of the camera's axis (toward or away) for their tilt across
+#: to be seen: from the side, edging happens in depth, where BlazePose is weakest.
+MIN_FORWARD_DEPTH_COSINE = 0.5
+
+
 def compute_frame_series(
-    world_xyz: np.ndarray, valid: np.ndarray, *, fps: float, settings: PipelineSettings | None = None
+    world_xyz: np.ndarray,
+    valid: np.ndarray,
+    *,
+    fps: float,
+    settings: PipelineSettings | None = None,
+    image_xy: np.ndarray | None = None,
 ) -> FrameSeries:
     """Body metrics for every frame.
 
@@ -68,6 +81,8 @@ def compute_frame_series(
     valid : (T,) bool ndarray
         Frames whose pose may be used (tracked, landmarks visible).
     fps : float
+    image_xy : (T, 33, 2) float ndarray, px, optional
+        Image landmarks, for the skier's size in the frame (``leg_length_px``).
     """
     settings = settings or PipelineSettings()
     valid = np.asarray(valid, dtype=bool) & np.isfinite(world_xyz).all(axis=(1, 2))
@@ -94,4 +109,14 @@ def compute_frame_series(
         counter_rotation_deg=low_pass(counter_rotation_deg(world)),
         shin_parallelism_deg=shin_parallelism_deg(edge_l, edge_r),
         valid=valid,
+        skis_face_camera=np.abs(forward[:, 2]) >= MIN_FORWARD_DEPTH_COSINE,
+        leg_length_px=_leg_length_px(image_xy, valid) if image_xy is not None else np.full(len(valid), np.nan),
     )
+
+
+def _leg_length_px(image_xy: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Mean hip-to-ankle length in pixels per frame (NaN where not valid)."""
+    hips = image_xy[:, [INDEX["left_hip"], INDEX["right_hip"]]]
+    ankles = image_xy[:, [INDEX["left_ankle"], INDEX["right_ankle"]]]
+    length = np.linalg.norm(hips - ankles, axis=2).mean(axis=1)
+    return np.where(valid, length, np.nan)

@@ -12,6 +12,8 @@ from poser_pipeline.metrics.turns import TurnSegment, TurnStructure
 
 #: A turn is measurable when at least this share of its frames had usable pose.
 MIN_VALID_SHARE = 0.7
+#: Hip-to-ankle length, px, below which the skier is too small for edge angles.
+MIN_LEG_PX = 25.0
 
 
 @dataclass
@@ -47,6 +49,13 @@ def _turn_metrics(seg: TurnSegment, series: FrameSeries, fps: float) -> TurnMetr
         reasons.append("partial turn at a clip end")
     if valid_share < MIN_VALID_SHARE:
         reasons.append(f"pose usable on only {valid_share:.0%} of its frames")
+    window_frames = slice(seg.start, seg.apex + 1)
+    facing = series.skis_face_camera[window_frames][series.valid[window_frames]]
+    if facing.size and facing.mean() < 0.5:
+        reasons.append("the camera sees the skis from the side here: their edging cannot be measured")
+    legs = series.leg_length_px[frames]
+    if np.isfinite(legs).any() and np.nanmedian(legs) < MIN_LEG_PX:
+        reasons.append(f"the skier is too small in the frame ({np.nanmedian(legs):.0f} px from hip to ankle)")
     values: dict[str, float] = {"duration_s": (seg.end - seg.start) / fps}
     measurable = not reasons
     if valid_share > 0:
