@@ -1,0 +1,1 @@
+"""The sidecar's routers, one per area: ``internal`` (machines), later ``public`` and ``embed``."""

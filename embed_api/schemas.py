@@ -1,0 +1,52 @@
+"""Request and response bodies of the sidecar (Pydantic models)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ProgressIn(BaseModel):
+    stage: str = Field(max_length=64)
+    percent: float = Field(ge=0, le=100)
+    message: str = Field(default="", max_length=500)
+
+
+class StatusIn(BaseModel):
+    status: Literal["queued", "running", "succeeded", "failed"]
+    error: str | None = Field(default=None, max_length=2000)
+    error_log: str | None = None
+    num_frames: int | None = Field(default=None, ge=0)
+    fps: float | None = Field(default=None, gt=0)
+
+
+class FramesIn(BaseModel):
+    frames: list[dict[str, Any]] = Field(max_length=5000)
+
+
+class TurnStructureIn(BaseModel):
+    transitions: list[dict[str, Any]]
+    segments: list[dict[str, Any]]
+
+
+class MetricValuesIn(BaseModel):
+    values: list[dict[str, Any]]
+
+
+class ArtifactIn(BaseModel):
+    kind: Literal["overlay_video", "centred_video", "frames_csv", "turns_csv", "metrics_csv", "run_json"]
+    storage_key: str = Field(max_length=1024)
+    size_bytes: int = Field(ge=0)
+    content_type: str = Field(max_length=128)
+
+
+class Accepted(BaseModel):
+    ok: bool = True
+    count: int | None = None
+
+
+class RunCreated(BaseModel):
+    run_id: uuid.UUID
+    run_number: int

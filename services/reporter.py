@@ -1,0 +1,105 @@
+"""Where a running analysis reports to: the ``RunReporter`` interface and its database backend.
+
+A local worker reports straight into the database (:class:`DbRunReporter`);
+a remote worker reports over HTTP to the sidecar's internal endpoints with the
+same payloads (``services/run_payloads.py``), so both leave the same rows.
+Each call is its own short transaction, so progress is visible at once and a
+crash loses at most the call in flight.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import queries
+
+
+class RunReporter(Protocol):
+    """What a worker tells the system about one run."""
+
+    def progress(self, stage: str, percent: float, message: str = "") -> None: ...
+
+    def status(
+        self,
+        status: str,
+        *,
+        error: str | None = None,
+        error_log: str | None = None,
+        num_frames: int | None = None,
+        fps: float | None = None,
+    ) -> None: ...
+
+    def frames(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def turn_structure(self, transitions: Sequence[dict[str, Any]], segments: Sequence[dict[str, Any]]) -> None: ...
+
+    def run_metrics(self, values: Sequence[dict[str, Any]]) -> None: ...
+
+    def segment_metrics(self, values: Sequence[dict[str, Any]]) -> None: ...
+
+    def artifact(self, kind: str, storage_key: str, size_bytes: int, content_type: str) -> None: ...
+
+
+class DbRunReporter:
+    """A :class:`RunReporter` that writes to the database (local workers)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], *, run_id: uuid.UUID, analysis_id: uuid.UUID) -> None:
+        self._factory = session_factory
+        self.run_id = run_id
+        self.analysis_id = analysis_id
+
+    def progress(self, stage: str, percent: float, message: str = "") -> None:
+        with self._factory.begin() as session:
+            queries.set_progress(
+                session=session, analysis_id=self.analysis_id, stage=stage, percent=percent, message=message
+            )
+
+    def status(
+        self,
+        status: str,
+        *,
+        error: str | None = None,
+        error_log: str | None = None,
+        num_frames: int | None = None,
+        fps: float | None = None,
+    ) -> None:
+        """``error`` is the reason a person reads; ``error_log`` the technical detail (kept on the analysis)."""
+        with self._factory.begin() as session:
+            queries.set_run_status(
+                session=session, run_id=self.run_id, status=status, error=error, num_frames=num_frames, fps=fps
+            )
+            if error_log is not None:
+                analysis = queries.get_analysis(session=session, analysis_id=self.analysis_id)
+                if analysis is not None:
+                    analysis.error_log = error_log
+
+    def frames(self, rows: Sequence[dict[str, Any]]) -> None:
+        with self._factory.begin() as session:
+            queries.upsert_frames(session=session, run_id=self.run_id, rows=rows)
+
+    def turn_structure(self, transitions: Sequence[dict[str, Any]], segments: Sequence[dict[str, Any]]) -> None:
+        with self._factory.begin() as session:
+            queries.save_turn_structure(session=session, run_id=self.run_id, transitions=transitions, segments=segments)
+
+    def run_metrics(self, values: Sequence[dict[str, Any]]) -> None:
+        with self._factory.begin() as session:
+            queries.save_run_metrics(session=session, run_id=self.run_id, values=values)
+
+    def segment_metrics(self, values: Sequence[dict[str, Any]]) -> None:
+        with self._factory.begin() as session:
+            queries.save_segment_metrics(session=session, run_id=self.run_id, values=values)
+
+    def artifact(self, kind: str, storage_key: str, size_bytes: int, content_type: str) -> None:
+        with self._factory.begin() as session:
+            queries.save_artifact(
+                session=session,
+                run_id=self.run_id,
+                kind=kind,
+                storage_key=storage_key,
+                size_bytes=size_bytes,
+                content_type=content_type,
+            )

@@ -1,0 +1,163 @@
+"""Execute one claimed run: fetch the clip, run the pipeline, store artifacts, report rows.
+
+Used by every worker (local thread, local process, Celery task). It never
+raises for a failed analysis: the run ends ``failed`` with a reason a person
+can act on, and the technical detail goes to the analysis's ``error_log``.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import queries
+from poser_pipeline.analyze import AnalysisResult, analyze
+from poser_pipeline.errors import PoserInputError
+from poser_pipeline.settings import PipelineSettings
+from services import run_payloads
+from services.reporter import RunReporter
+
+log = logging.getLogger(__name__)
+
+FRAME_BATCH = 500
+INTERNAL_ERROR = "Something went wrong on our side while analysing this clip. We have the details; please try again."
+#: Share of the progress bar each pipeline stage fills (the rest: fetching and storing).
+_STAGE_SPAN = {"track": (5.0, 70.0), "smooth": (70.0, 72.0), "render": (72.0, 92.0)}
+_STAGE_MESSAGE = {
+    "track": "Following the skier and estimating body pose",
+    "smooth": "Smoothing the motion",
+    "render": "Rendering the overlay videos",
+}
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """What the pipeline needs from an analysis row (read once, before the long work)."""
+
+    analysis_id: uuid.UUID
+    input_key: str
+    filename: str
+    box: tuple[float, float, float, float]
+    start_s: float | None
+    end_s: float | None
+    at_s: float | None
+
+    @classmethod
+    def from_analysis(cls, analysis: Any) -> RunInput:
+        if not analysis.s3_input_key:
+            raise PoserInputError("this analysis has no uploaded video")
+        box = (analysis.bbox_x1, analysis.bbox_y1, analysis.bbox_x2, analysis.bbox_y2)
+        if any(v is None for v in box):
+            raise PoserInputError("no skier was picked: draw a box around the skier first")
+        start, end = analysis.trim_start_seconds, analysis.trim_end_seconds
+        at = None
+        if analysis.click_normalized_time is not None:
+            first = start or 0.0
+            last = end if end is not None else first
+            at = first + analysis.click_normalized_time * (last - first)
+        return cls(analysis.id, analysis.s3_input_key, analysis.filename or "clip.mp4", box, start, end, at)
+
+
+def artifact_key(analysis_id: uuid.UUID, run_id: uuid.UUID, filename: str) -> str:
+    """Storage key of one run output."""
+    return f"analyses/{analysis_id}/runs/{run_id}/{filename}"
+
+
+class _ThrottledProgress:
+    """Turns the pipeline's per-frame callbacks into a progress write at most every ``interval_s``."""
+
+    def __init__(self, reporter: RunReporter, interval_s: float) -> None:
+        self._reporter, self._interval = reporter, interval_s
+        self._last_stage, self._last_at = "", 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage == self._last_stage and now - self._last_at < self._interval and done < total:
+            return
+        lo, hi = _STAGE_SPAN.get(stage, (92.0, 95.0))
+        percent = lo + (hi - lo) * min(1.0, done / max(total, 1))
+        self._reporter.progress(stage, round(percent, 1), _STAGE_MESSAGE.get(stage, stage))
+        self._last_stage, self._last_at = stage, now
+
+
+def store_artifacts(
+    result: AnalysisResult, *, run_id: uuid.UUID, analysis_id: uuid.UUID, storage: Any, reporter: RunReporter
+) -> None:
+    """Upload each output file through ``storage`` and record it as the run's artifact."""
+    for kind, (filename, content_type) in run_payloads.ARTIFACT_FILES.items():
+        path = result.out_dir / filename
+        key = artifact_key(analysis_id, run_id, filename)
+        storage.put_file(key, path, content_type=content_type)
+        reporter.artifact(kind, key, path.stat().st_size, content_type)
+
+
+def report_rows(result: AnalysisResult, reporter: RunReporter) -> None:
+    """Report frames (in batches), then turn structure, then metrics — the seed worker's order."""
+    rows = run_payloads.frame_rows(result)
+    for start in range(0, len(rows), FRAME_BATCH):
+        reporter.frames(rows[start : start + FRAME_BATCH])
+    structure = run_payloads.turn_structure(result)
+    reporter.turn_structure(structure["transitions"], structure["segments"])
+    reporter.run_metrics(run_payloads.run_metric_values(result))
+    reporter.segment_metrics(run_payloads.segment_metric_values(result))
+
+
+def execute_run(
+    *,
+    run_id: uuid.UUID,
+    session_factory: sessionmaker[Session],
+    storage: Any,
+    reporter: RunReporter,
+    settings: PipelineSettings | None = None,
+    progress_interval_s: float = 1.0,
+) -> AnalysisResult | None:
+    """Run the pipeline for ``run_id`` and report everything; returns the result, or ``None`` on failure."""
+    with session_factory() as session:
+        run = queries.get_run(session=session, run_id=run_id)
+        if run is None:
+            raise LookupError(f"no run {run_id}")
+        analysis = queries.get_analysis(session=session, analysis_id=run.analysis_id)
+        try:
+            spec = RunInput.from_analysis(analysis)
+        except PoserInputError as exc:
+            reporter.status("failed", error=str(exc))
+            return None
+    reporter.status("running")
+    reporter.progress("download", 1.0, "Fetching your video")
+    try:
+        with tempfile.TemporaryDirectory(prefix="poser-run-") as tmp:
+            clip = Path(tmp) / f"input{Path(spec.filename).suffix or '.mp4'}"
+            storage.download_file(spec.input_key, clip)
+            result = analyze(
+                clip,
+                spec.box,
+                Path(tmp) / "out",
+                at_s=spec.at_s,
+                start_s=spec.start_s,
+                end_s=spec.end_s,
+                settings=settings,
+                progress=_ThrottledProgress(reporter, progress_interval_s),
+            )
+            reporter.progress("store", 95.0, "Saving results")
+            store_artifacts(result, run_id=run_id, analysis_id=spec.analysis_id, storage=storage, reporter=reporter)
+            report_rows(result, reporter)
+    except PoserInputError as exc:
+        reporter.status("failed", error=str(exc), error_log=str(exc))
+        return None
+    except Exception as exc:  # any bug or outage: a failed run with a reason, never a stuck one
+        log.exception("run %s failed", run_id)
+        reporter.status(
+            "failed", error=INTERNAL_ERROR, error_log=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
+        )
+        return None
+    reporter.status("succeeded", num_frames=result.run["num_frames"], fps=result.info.fps)
+    reporter.progress("done", 100.0, "Analysis ready")
+    return result

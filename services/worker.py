@@ -1,0 +1,138 @@
+"""The local worker: claims queued runs from the database and executes them.
+
+Durable by construction: the queue *is* the ``analysis_runs`` table, so a
+restarted worker picks up whatever is still queued. While a run executes, a
+heartbeat thread renews its lease; a worker that dies stops renewing, and any
+worker's sweep (:func:`db.queries.fail_stale_runs`) fails that run with a
+reason once the lease expires — never a run stuck "running".
+
+Run it with ``python -m services.worker`` (``make run`` starts one), or call
+:meth:`LocalWorker.run_once` from tests and threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import queries
+from poser_pipeline.settings import PipelineSettings
+from services.reporter import DbRunReporter
+from services.run_analysis import execute_run
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE_S = 60.0
+
+
+class _Heartbeat(threading.Thread):
+    """Renews a run's lease every third of its length until stopped (or the lease is lost)."""
+
+    def __init__(self, renew: Callable[[], bool], every_s: float) -> None:
+        super().__init__(name="poser-heartbeat", daemon=True)
+        self._renew, self._every = renew, every_s
+        self._stop_event = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self._every):
+            try:
+                if not self._renew():
+                    self.lost = True
+                    return
+            except Exception:  # a database blip: try again next beat; the lease outlives a few misses
+                log.exception("heartbeat failed")
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+class LocalWorker:
+    """Claim-execute loop over the database queue.
+
+    Parameters
+    ----------
+    session_factory : sessionmaker
+    storage : Storage
+        Where inputs are fetched from and artifacts stored.
+    lease_s : float
+        Lease length, seconds; heartbeats renew it every ``lease_s / 3``.
+    on_finished : callable, optional
+        Called with ``(run_id, succeeded)`` after each run (e.g. to send the results email).
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        storage: Any,
+        *,
+        lease_s: float = DEFAULT_LEASE_S,
+        worker_id: str | None = None,
+        pipeline_settings: PipelineSettings | None = None,
+        on_finished: Callable[[uuid.UUID, bool], None] | None = None,
+    ) -> None:
+        self._factory = session_factory
+        self._storage = storage
+        self.lease_s = lease_s
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._pipeline_settings = pipeline_settings
+        self._on_finished = on_finished
+        self._stop = threading.Event()
+
+    def sweep(self) -> int:
+        """Fail runs whose worker stopped heartbeating; returns how many."""
+        with self._factory.begin() as session:
+            return len(queries.fail_stale_runs(session=session))
+
+    def run_once(self) -> uuid.UUID | None:
+        """Claim and execute one queued run; returns its id, or ``None`` when the queue is empty."""
+        self.sweep()
+        with self._factory.begin() as session:
+            run = queries.claim_next_queued_run(session=session, worker_id=self.worker_id, lease_seconds=self.lease_s)
+            if run is None:
+                return None
+            run_id, analysis_id = run.id, run.analysis_id
+        log.info("worker %s claimed run %s", self.worker_id, run_id)
+
+        def renew() -> bool:
+            with self._factory.begin() as session:
+                return queries.heartbeat(
+                    session=session, run_id=run_id, worker_id=self.worker_id, lease_seconds=self.lease_s
+                )
+
+        beat = _Heartbeat(renew, self.lease_s / 3)
+        beat.start()
+        try:
+            result = execute_run(
+                run_id=run_id,
+                session_factory=self._factory,
+                storage=self._storage,
+                reporter=DbRunReporter(self._factory, run_id=run_id, analysis_id=analysis_id),
+                settings=self._pipeline_settings,
+            )
+        finally:
+            beat.stop()
+        if self._on_finished is not None:
+            self._on_finished(run_id, result is not None)
+        return run_id
+
+    def run_forever(self, *, poll_s: float = 1.0) -> None:
+        """Work until :meth:`stop` is called, polling the queue every ``poll_s`` seconds when idle."""
+        while not self._stop.is_set():
+            try:
+                if self.run_once() is None:
+                    self._stop.wait(poll_s)
+            except Exception:  # keep serving: one broken run must not stop the worker
+                log.exception("worker loop error")
+                self._stop.wait(poll_s)
+
+    def stop(self) -> None:
+        self._stop.set()

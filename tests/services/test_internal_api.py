@@ -1,0 +1,145 @@
+"""Internal endpoints and the HTTP reporter: a remote worker leaves exactly the rows a local one does."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from db import queries
+from db.models import Frame, MetricValue, TurnSegment, TurnTransition
+from embed_api.main import create_app
+from poser_pipeline.analyze import analyze
+from poser_pipeline.synthetic_skier import SkierParams, generate_run
+from services.database import load_metric_catalog
+from services.http_reporter import HttpRunReporter
+from services.reporter import DbRunReporter
+from services.run_analysis import report_rows
+from tests.db.conftest import engine, factory, migrated_engine, pg_server  # noqa: F401 - shared DB fixtures
+
+TOKEN = "internal-test-token"
+
+
+@pytest.fixture(scope="module")
+def pipeline_result(tmp_path_factory):
+    """One real pipeline run (small synthetic clip) whose outputs both reporters send."""
+    from poser_pipeline.synthetic_video import write_moving_figure_clip
+
+    folder = tmp_path_factory.mktemp("internal")
+    truth = write_moving_figure_clip(folder / "clip.mp4", fps=25.0, n_frames=25, seed=4)
+    result = analyze(folder / "clip.mp4", truth[0], folder / "out")
+    # give it turns and metrics to carry: the synthetic 3D skier's series in place of the empty pose
+    from poser_pipeline.metrics.series import compute_frame_series
+    from poser_pipeline.metrics.summary import summarize_run
+    from poser_pipeline.metrics.turns import segment_turns
+
+    skier = generate_run(SkierParams(n_turns=3, fps=25.0, noise_m=0.01, seed=4))
+    result.series = compute_frame_series(skier.world_xyz, ~skier.truth["dropped"], fps=25.0)
+    result.turns = segment_turns(result.series.turn_signal_raw, fps=25.0)
+    result.metrics = summarize_run(result.series, result.turns, fps=25.0)
+    n = len(skier.world_xyz)
+    import numpy as np
+
+    tracking = result.tracking
+    tracking.timestamps_ms = np.arange(n) * 40.0
+    tracking.boxes = np.tile(tracking.boxes[:1], (n, 1))
+    tracking.confidence, tracking.lost = np.ones(n), np.zeros(n, bool)
+    return result
+
+
+def new_run(factory) -> uuid.UUID:  # noqa: F811
+    with factory.begin() as session:
+        analysis = queries.create_analysis(session=session, owner_id=None, filename="clip.mp4")
+        return queries.create_run(session=session, analysis_id=analysis.id).id
+
+
+def snapshot(factory, run_id):  # noqa: F811
+    """Every reported row of a run, without ids and timestamps."""
+    with factory() as session:
+        frames = [
+            {
+                c: getattr(f, c)
+                for c in (
+                    "frame_index",
+                    "timestamp_ms",
+                    "edge_angle_left_deg",
+                    "turn_phase_01",
+                    "in_transition_window",
+                    "track_lost",
+                )
+            }
+            for f in session.scalars(select(Frame).where(Frame.analysis_run_id == run_id).order_by(Frame.frame_index))
+        ]
+        segments = [
+            (s.segment_index, s.start_frame, s.end_frame, s.apex_frame, s.direction, s.is_partial, s.measurable)
+            for s in session.scalars(
+                select(TurnSegment).where(TurnSegment.analysis_run_id == run_id).order_by(TurnSegment.segment_index)
+            )
+        ]
+        transitions = [
+            (t.transition_index, t.window_start_frame, t.center_frame, t.window_end_frame)
+            for t in session.scalars(select(TurnTransition).where(TurnTransition.analysis_run_id == run_id))
+        ]
+        metrics = sorted(
+            ((key, mv.value, mv.measurable) for mv, key in queries.list_metric_values(session=session, run_id=run_id)),
+            key=lambda m: (m[0], m[1] is None, m[1] or 0.0),
+        )
+        count = len(session.scalars(select(MetricValue.id).where(MetricValue.analysis_run_id == run_id)).all())
+        return frames, segments, sorted(transitions), metrics, count
+
+
+def test_http_reporter_writes_the_same_rows_as_the_direct_one(factory, pipeline_result):  # noqa: F811
+    load_metric_catalog(factory)
+    direct_run, remote_run = new_run(factory), new_run(factory)
+    with factory() as session:
+        analysis_id = queries.get_run(session=session, run_id=direct_run).analysis_id
+    report_rows(pipeline_result, DbRunReporter(factory, run_id=direct_run, analysis_id=analysis_id))
+    client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
+    report_rows(pipeline_result, HttpRunReporter(client, token=TOKEN, run_id=remote_run))
+    direct, remote = snapshot(factory, direct_run), snapshot(factory, remote_run)
+    assert len(direct[0]) == pipeline_result.tracking.num_frames and direct[1] and direct[3]
+    assert direct == remote
+
+
+def test_internal_endpoints_need_the_token_and_a_real_run(factory):  # noqa: F811
+    client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
+    run_id = new_run(factory)
+    body = {"stage": "track", "percent": 10, "message": "working"}
+    assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=body).status_code == 401
+    wrong = {"X-Internal-Token": "nope"}
+    assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=body, headers=wrong).status_code == 401
+    ok = {"X-Internal-Token": TOKEN}
+    assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=body, headers=ok).status_code == 200
+    assert client.put(f"/api/internal/analysis-runs/{uuid.uuid4()}/progress", json=body, headers=ok).status_code == 404
+    bad = {"stage": "track", "percent": 150}
+    assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=bad, headers=ok).status_code == 422
+    frames = {"frames": [{"frame_index": 0, "no_such_column": 1}]}
+    response = client.post(f"/api/internal/analysis-runs/{run_id}/frames/batches", json=frames, headers=ok)
+    assert response.status_code == 422
+
+
+def test_frame_batches_are_idempotent_and_status_mirrors(factory):  # noqa: F811
+    client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
+    run_id = new_run(factory)
+    ok = {"X-Internal-Token": TOKEN}
+    batch = {"frames": [{"frame_index": i, "timestamp_ms": i * 40.0, "track_lost": False} for i in range(50)]}
+    for _ in range(2):  # a retrying worker sends twice
+        assert client.post(f"/api/internal/analysis-runs/{run_id}/frames/batches", json=batch, headers=ok).json() == {
+            "ok": True,
+            "count": 50,
+        }
+    status = {"status": "failed", "error": "The clip could not be read.", "error_log": "Traceback ..."}
+    assert client.put(f"/api/internal/analysis-runs/{run_id}/status", json=status, headers=ok).status_code == 200
+    with factory() as session:
+        assert len(queries.list_frames(session=session, run_id=run_id)) == 50
+        run = queries.get_run(session=session, run_id=run_id)
+        analysis = queries.get_analysis(session=session, analysis_id=run.analysis_id)
+        assert run.status == "failed" and analysis.status == "failed" and analysis.error_log == "Traceback ..."
+        analysis_id = analysis.id
+    response = client.post(f"/api/internal/analyses/{analysis_id}/reprocessings", headers=ok)
+    assert response.status_code == 201 and response.json()["run_number"] == 2
+    with factory() as session:
+        assert queries.get_analysis(session=session, analysis_id=analysis_id).status == "queued"
+    assert client.post(f"/api/internal/analyses/{uuid.uuid4()}/reprocessings", headers=ok).status_code == 404
