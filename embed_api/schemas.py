@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -50,3 +51,30 @@ class Accepted(BaseModel):
 class RunCreated(BaseModel):
     run_id: uuid.UUID
     run_number: int
+
+
+class CodeRequestIn(BaseModel):
+    email: str = Field(max_length=320)
+
+
+class CodeRequestOut(BaseModel):
+    message: str
+
+
+class CodeVerifyIn(BaseModel):
+    email: str = Field(max_length=320)
+    code: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
+
+
+class SessionOut(BaseModel):
+    token: str
+    email: str
+    is_admin: bool
+
+
+class AnalysisOut(BaseModel):
+    id: uuid.UUID
+    filename: str | None
+    status: str
+    progress: dict[str, Any] | None
+    created_at: datetime

@@ -1,0 +1,158 @@
+"""Reading and deleting analyses on behalf of a person: ownership is checked here, once.
+
+A user sees only their own analyses; an admin sees all. An analysis that is
+not yours reads as "not found" (its existence is not revealed). Results come
+from the latest *succeeded* run, status from the latest run of any state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db import queries
+from db.models import Analysis, User
+
+EDGE_SIMILARITY_KEYS = ("edge_similarity_run", "edge_similarity_left", "edge_similarity_right")
+TURN_SCORE_KEYS = (
+    "edge_similarity",
+    "edge_similarity_angle_match",
+    "edge_similarity_build_rate_match",
+    "edge_similarity_timing_lag",
+    "edge_similarity_inside_delay",
+    "lag_ms",
+    "inside_delay_ms",
+)
+
+
+class NotFoundError(LookupError):
+    """No such analysis for this person (missing, or someone else's)."""
+
+
+class NoResultsError(LookupError):
+    """The analysis has no succeeded run yet."""
+
+
+def owned_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> Analysis:
+    """The analysis if ``user`` may see it (owner or admin), else :class:`NotFoundError`."""
+    analysis = queries.get_analysis(session=session, analysis_id=analysis_id)
+    if analysis is None or not (user.is_admin or analysis.owner_id == user.id):
+        raise NotFoundError(f"no analysis {analysis_id}")
+    return analysis
+
+
+def list_analyses(*, session: Session, user: User) -> list[Analysis]:
+    """The user's analyses (all of them for an admin), newest first."""
+    query = select(Analysis).order_by(Analysis.created_at.desc())
+    if not user.is_admin:
+        query = query.where(Analysis.owner_id == user.id)
+    return list(session.scalars(query))
+
+
+def _run_summary(run: Any) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "id": run.id,
+        "run_number": run.run_number,
+        "status": run.status,
+        "error": run.error,
+        "pipeline_version": run.pipeline_version,
+        "num_frames": run.num_frames,
+        "fps": run.fps,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+    }
+
+
+def analysis_detail(*, session: Session, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
+    """Status, progress, the latest run and which run the results come from."""
+    analysis = owned_analysis(session=session, user=user, analysis_id=analysis_id)
+    results = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
+    return {
+        "id": analysis.id,
+        "filename": analysis.filename,
+        "status": analysis.status,
+        "progress": analysis.progress,
+        "created_at": analysis.created_at,
+        "latest_run": _run_summary(queries.latest_run(session=session, analysis_id=analysis.id)),
+        "results_run_id": results.id if results else None,
+    }
+
+
+@dataclass(frozen=True)
+class _Results:
+    analysis: Analysis
+    run: Any
+
+
+def _results(session: Session, user: User, analysis_id: uuid.UUID) -> _Results:
+    analysis = owned_analysis(session=session, user=user, analysis_id=analysis_id)
+    run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
+    if run is None:
+        raise NoResultsError("this analysis has no results yet")
+    return _Results(analysis, run)
+
+
+def turns(*, session: Session, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
+    """Turn segments and transition windows of the latest succeeded run."""
+    found = _results(session, user, analysis_id)
+    fps = found.run.fps or 30.0
+    return {
+        "run_id": found.run.id,
+        "fps": fps,
+        "segments": [
+            {
+                "segment_index": s.segment_index,
+                "direction": s.direction,
+                "start_frame": s.start_frame,
+                "apex_frame": s.apex_frame,
+                "end_frame": s.end_frame,
+                "is_partial": s.is_partial,
+                "measurable": s.measurable,
+                "confidence": s.confidence,
+            }
+            for s in queries.list_turn_segments(session=session, run_id=found.run.id)
+        ],
+        "transitions": [
+            {
+                "transition_index": t.transition_index,
+                "window_start_frame": t.window_start_frame,
+                "center_frame": t.center_frame,
+                "window_end_frame": t.window_end_frame,
+            }
+            for t in queries.list_turn_transitions(session=session, run_id=found.run.id)
+        ],
+    }
+
+
+def edge_similarity(*, session: Session, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
+    """Run, per-side and per-turn edge similarity (with sub-scores) of the latest succeeded run."""
+    found = _results(session, user, analysis_id)
+    segments = {s.id: s for s in queries.list_turn_segments(session=session, run_id=found.run.id)}
+    run_values: dict[str, float | None] = dict.fromkeys(EDGE_SIMILARITY_KEYS)
+    per_turn: dict[int, dict[str, Any]] = {}
+    for value, key in queries.list_metric_values(session=session, run_id=found.run.id):
+        if value.turn_segment_id is None:
+            if key in run_values:
+                run_values[key] = value.value
+            continue
+        if key not in TURN_SCORE_KEYS:
+            continue
+        segment = segments[value.turn_segment_id]
+        entry = per_turn.setdefault(
+            segment.segment_index,
+            {"segment_index": segment.segment_index, "direction": segment.direction, "measurable": value.measurable},
+        )
+        entry[key] = value.value
+    return {"run_id": found.run.id, **run_values, "turns": [per_turn[k] for k in sorted(per_turn)]}
+
+
+def delete_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> list[str]:
+    """Delete an analysis the user owns (or any, for an admin); returns the storage keys to delete."""
+    owned_analysis(session=session, user=user, analysis_id=analysis_id)
+    return queries.delete_analysis(session=session, analysis_id=analysis_id) or []
