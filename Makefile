@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 # Debian packages the test suite needs, installed only when missing.
 APT_TEST_PACKAGES := postgresql
 
-.PHONY: run test lint format bench clean install install-dev apt-test
+.PHONY: run test lint format bench clean install install-dev install-gpu apt-test
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 	$(PIP) install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# The SAM2 tracker's extras: CPU torch from this machine's wheel cache, sam2 without its CUDA build.
+$(VENV)/.installed-gpu: requirements-gpu.txt constraints-gpu.txt build-constraints-gpu.txt scripts/install-gpu-extras.sh $(VENV)/.installed
+	scripts/install-gpu-extras.sh $(VENV)
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+install-gpu: $(VENV)/.installed-gpu
 
 apt-test:
 	@scripts/ensure-apt-packages.sh $(APT_TEST_PACKAGES)
@@ -36,7 +42,7 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: install-dev apt-test lint
+test: install-dev install-gpu apt-test lint
 	$(PY) -m pytest
 
 bench: install-dev

@@ -28,6 +28,8 @@ from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.render import render_videos
+from poser_pipeline.sam2_pass import run_sam2_tracking_pass
+from poser_pipeline.sam2_tracker import Sam2Config, choose_backend
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.skeleton import CORE_LANDMARKS
 from poser_pipeline.smooth import smooth_series
@@ -107,7 +109,16 @@ def analyze(
     staging.mkdir(parents=True)
     try:
         t = time.perf_counter()
-        tracking = run_tracking_pass(info, start, end, prompt, at, settings, progress=progress)
+        sam2_config = Sam2Config.from_settings(settings)
+        backend, predictor, backend_reason = choose_backend(settings.tracker, sam2_config)
+        seconds["load_tracker"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if backend == "sam2":
+            tracking = run_sam2_tracking_pass(
+                info, start, end, prompt, at, settings, predictor, config=sam2_config, progress=progress
+            )
+        else:
+            tracking = run_tracking_pass(info, start, end, prompt, at, settings, progress=progress)
         seconds["track_pose"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -163,6 +174,8 @@ def analyze(
         write_metrics_csv(staging / "metrics.csv", metrics)
         seconds["export"] = time.perf_counter() - t
         run = _run_summary(info, start, end, at, prompt, tracking, seconds, settings)
+        run["tracking"]["backend"] = backend
+        run["tracking"]["backend_reason"] = backend_reason
         run["metrics"] = {
             "measurable": metrics.measurable,
             "values": metrics.values,

@@ -12,6 +12,7 @@ from tqdm import tqdm
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import parse_box
 from poser_pipeline.errors import PoserInputError
+from poser_pipeline.sam2_tracker import Sam2UnavailableError
 
 _STAGE_NAMES = {"track": "track + pose", "smooth": "smooth", "render": "render videos"}
 
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             clip, box, at_s, start_s, end_s = args.clip, parse_box(args.box), args.at, args.start, args.end
         result = analyze(clip, box, args.out, at_s=at_s, start_s=start_s, end_s=end_s, progress=bars)
-    except PoserInputError as exc:
+    except (PoserInputError, Sam2UnavailableError) as exc:
         bars.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2

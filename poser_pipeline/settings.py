@@ -63,6 +63,17 @@ class PipelineSettings:
         libx264 preset for both videos; ``ultrafast`` keeps encode near real time.
     x264_crf : int
         libx264 constant-rate factor (lower is better quality, bigger files).
+    tracker : str or None
+        Tracking backend: ``auto``, ``sam2`` or ``cpu``; ``None`` reads ``POSER_TRACKER`` (default ``auto``).
+        See docs/gpu.md.
+    sam2_checkpoint : str or None
+        SAM2.1 checkpoint file; ``None`` reads ``SAM2_CHECKPOINT``.
+    sam2_model : str or None
+        ``tiny``, ``small``, ``base_plus`` or ``large``; ``None`` reads ``SAM2_MODEL`` (default ``tiny``).
+    sam2_device : str or None
+        ``auto``, ``cuda``, ``cuda:N`` or ``cpu``; ``None`` reads ``SAM2_DEVICE`` (default ``auto``).
+    sam2_image_size : int or None
+        SAM2 input side, pixels (a multiple of 64); ``None`` reads ``SAM2_IMAGE_SIZE`` (default the model's 1024).
     """
 
     max_window_s: float = 20.0
@@ -87,3 +98,8 @@ class PipelineSettings:
     overlay_max_side_px: int = 1280
     x264_preset: str = "ultrafast"
     x264_crf: int = 23
+    tracker: str | None = None
+    sam2_checkpoint: str | None = None
+    sam2_model: str | None = None
+    sam2_device: str | None = None
+    sam2_image_size: int | None = None
