@@ -1,0 +1,25 @@
+"""Users."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import User
+
+
+def normalise_email(email: str) -> str:
+    """Stripped, lower-case email: the stored form, so uniqueness is case-insensitive."""
+    return email.strip().lower()
+
+
+def create_user(*, session: Session, email: str, is_admin: bool = False) -> User:
+    """Insert a user with the normalised email (raises ``IntegrityError`` if it exists)."""
+    user = User(email=normalise_email(email), is_admin=is_admin)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_email(*, session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
