@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db import queries
@@ -47,10 +46,7 @@ def owned_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> A
 
 def list_analyses(*, session: Session, user: User) -> list[Analysis]:
     """The user's analyses (all of them for an admin), newest first."""
-    query = select(Analysis).order_by(Analysis.created_at.desc())
-    if not user.is_admin:
-        query = query.where(Analysis.owner_id == user.id)
-    return list(session.scalars(query))
+    return queries.list_analyses(session=session, owner_id=None if user.is_admin else user.id)
 
 
 def _run_summary(run: Any) -> dict[str, Any] | None:

@@ -21,6 +21,14 @@ def create_analysis(*, session: Session, owner_id: uuid.UUID | None, **fields: A
     return analysis
 
 
+def list_analyses(*, session: Session, owner_id: uuid.UUID | None = None) -> list[Analysis]:
+    """Analyses newest first: one owner's, or every analysis when ``owner_id`` is None (admins)."""
+    query = select(Analysis).order_by(Analysis.created_at.desc(), Analysis.id)
+    if owner_id is not None:
+        query = query.where(Analysis.owner_id == owner_id)
+    return list(session.scalars(query))
+
+
 def get_analysis(*, session: Session, analysis_id: uuid.UUID) -> Analysis | None:
     return session.get(Analysis, analysis_id)
 
