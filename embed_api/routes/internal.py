@@ -56,7 +56,7 @@ def post_frames(run_id: uuid.UUID, body: FramesIn, factory: SessionFactoryDep) -
     try:
         _reporter(factory, run_id).frames(body.frames)
     except ValueError as exc:  # unknown columns, missing frame_index
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return Accepted(count=len(body.frames))
 
 
@@ -71,7 +71,7 @@ def post_run_metrics(run_id: uuid.UUID, body: MetricValuesIn, factory: SessionFa
     try:
         _reporter(factory, run_id).run_metrics(body.values)
     except (KeyError, ValueError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"unknown metric: {exc}") from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown metric: {exc}") from exc
     return Accepted(count=len(body.values))
 
 
@@ -80,7 +80,7 @@ def post_segment_metrics(run_id: uuid.UUID, body: MetricValuesIn, factory: Sessi
     try:
         _reporter(factory, run_id).segment_metrics(body.values)
     except (KeyError, ValueError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return Accepted(count=len(body.values))
 
 
