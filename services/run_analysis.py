@@ -120,16 +120,19 @@ def execute_run(
     progress_interval_s: float = 1.0,
 ) -> AnalysisResult | None:
     """Run the pipeline for ``run_id`` and report everything; returns the result, or ``None`` on failure."""
-    with session_factory() as session:
+    with session_factory() as session:  # closed before reporting: on SQLite a reader holds the write lock
         run = queries.get_run(session=session, run_id=run_id)
         if run is None:
             raise LookupError(f"no run {run_id}")
-        analysis = queries.get_analysis(session=session, analysis_id=run.analysis_id)
         try:
-            spec = RunInput.from_analysis(analysis)
+            spec: RunInput | PoserInputError = RunInput.from_analysis(
+                queries.get_analysis(session=session, analysis_id=run.analysis_id)
+            )
         except PoserInputError as exc:
-            reporter.status("failed", error=str(exc))
-            return None
+            spec = exc
+    if isinstance(spec, PoserInputError):
+        reporter.status("failed", error=str(spec))
+        return None
     reporter.status("running")
     reporter.progress("download", 1.0, "Fetching your video")
     try:

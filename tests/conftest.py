@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.db_fixtures import empty_url, engine, factory, migrated_engine, pg_server  # noqa: F401 - shared fixtures
+from tests.pipeline_fixtures import pipeline_result  # noqa: F401 - shared fixture
 from tests.shared_clips import CLIP_NAMES, LabelledClip, available, load_clip
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

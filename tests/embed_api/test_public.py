@@ -12,8 +12,6 @@ from embed_api.main import create_app
 from services.database import load_metric_catalog
 from services.reporter import DbRunReporter
 from services.run_analysis import report_rows
-from tests.db.conftest import engine, factory, migrated_engine, pg_server  # noqa: F401 - shared DB fixtures
-from tests.services.test_internal_api import pipeline_result  # noqa: F401 - a real pipeline result to report
 
 
 class Outbox:
@@ -25,7 +23,7 @@ class Outbox:
 
 
 @pytest.fixture
-def api(factory):  # noqa: F811
+def api(factory):
     outbox = Outbox()
     client = TestClient(create_app(session_factory=factory, internal_token="t", secret_key="s", send_code=outbox))
     client.outbox = outbox
@@ -39,7 +37,7 @@ def sign_in(api, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def own_analysis(factory, email: str) -> uuid.UUID:  # noqa: F811
+def own_analysis(factory, email: str) -> uuid.UUID:
     with factory.begin() as session:
         user = queries.get_user_by_email(session=session, email=email)
         return queries.create_analysis(session=session, owner_id=user.id, filename="run.mp4").id
@@ -58,7 +56,7 @@ def test_sign_in_and_wrong_code(api):
     assert api.get("/api/analyses", headers={"Authorization": "Bearer nonsense"}).status_code == 401
 
 
-def test_people_see_only_their_own_analyses(api, factory):  # noqa: F811
+def test_people_see_only_their_own_analyses(api, factory):
     alice, bob = sign_in(api, "alice@example.com"), sign_in(api, "bob@example.com")
     analysis_id = own_analysis(factory, "alice@example.com")
     assert [a["id"] for a in api.get("/api/analyses", headers=alice).json()] == [str(analysis_id)]
@@ -73,7 +71,7 @@ def test_people_see_only_their_own_analyses(api, factory):  # noqa: F811
     assert api.get(f"/api/analyses/{analysis_id}", headers=bob).status_code == 200  # admins see all
 
 
-def test_results_come_from_the_latest_succeeded_run(api, factory, pipeline_result):  # noqa: F811
+def test_results_come_from_the_latest_succeeded_run(api, factory, pipeline_result):
     load_metric_catalog(factory)
     alice = sign_in(api, "carol@example.com")
     analysis_id = own_analysis(factory, "carol@example.com")

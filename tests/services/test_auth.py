@@ -8,7 +8,6 @@ import pytest
 
 from db.models import utcnow
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
-from tests.db.conftest import engine, factory, migrated_engine, pg_server  # noqa: F401 - shared DB fixtures
 
 SECRET = "test-secret"
 
@@ -23,18 +22,18 @@ class Inbox:
         self.codes[email] = code
 
 
-def ask(factory, email, inbox, ip="127.0.0.1", **kw):  # noqa: F811 - the fixture is passed in
+def ask(factory, email, inbox, ip="127.0.0.1", **kw):
     with factory.begin() as session:
         request_code(session=session, email=email, ip=ip, secret_key=SECRET, deliver=inbox, **kw)
 
 
-def check(factory, email, code, **kw):  # noqa: F811
+def check(factory, email, code, **kw):
     with factory.begin() as session:
         result = verify_code(session=session, email=email, code=code, secret_key=SECRET, **kw)
         return result.error, (result.user.email if result.user else None), result.token
 
 
-def test_code_signs_in_and_creates_the_account_once(factory):  # noqa: F811
+def test_code_signs_in_and_creates_the_account_once(factory):
     inbox = Inbox()
     ask(factory, "Skier@Example.com", inbox)
     code = inbox.codes["skier@example.com"]
@@ -53,7 +52,7 @@ def test_code_signs_in_and_creates_the_account_once(factory):  # noqa: F811
         assert user_for_token(session=session, token=token2).id == user_for_token(session=session, token=token).id
 
 
-def test_wrong_code_six_times_locks_the_code(factory):  # noqa: F811
+def test_wrong_code_six_times_locks_the_code(factory):
     inbox = Inbox()
     ask(factory, "a@example.com", inbox)
     right = inbox.codes["a@example.com"]
@@ -64,14 +63,14 @@ def test_wrong_code_six_times_locks_the_code(factory):  # noqa: F811
     assert error.reason == "too_many_attempts" and email is None
 
 
-def test_expired_code_is_refused(factory):  # noqa: F811
+def test_expired_code_is_refused(factory):
     inbox = Inbox()
     ask(factory, "b@example.com", inbox, now=utcnow() - timedelta(minutes=11))
     error, email, _ = check(factory, "b@example.com", inbox.codes["b@example.com"])
     assert error.reason == "expired" and "expired" in str(error) and email is None
 
 
-def test_requests_are_rate_limited_per_email_and_per_ip(factory):  # noqa: F811
+def test_requests_are_rate_limited_per_email_and_per_ip(factory):
     inbox = Inbox()
     for _ in range(5):
         ask(factory, "c@example.com", inbox, ip="10.0.0.1")
@@ -84,7 +83,7 @@ def test_requests_are_rate_limited_per_email_and_per_ip(factory):  # noqa: F811
         ask(factory, "fresh@example.com", inbox, ip="10.0.0.1")
 
 
-def test_unknown_and_known_emails_get_the_same_answer(factory):  # noqa: F811
+def test_unknown_and_known_emails_get_the_same_answer(factory):
     inbox = Inbox()
     ask(factory, "known@example.com", inbox)
     check(factory, "known@example.com", inbox.codes["known@example.com"])
@@ -95,7 +94,7 @@ def test_unknown_and_known_emails_get_the_same_answer(factory):  # noqa: F811
     assert error.reason == "invalid_code"
 
 
-def test_bad_email_and_revoked_session(factory):  # noqa: F811
+def test_bad_email_and_revoked_session(factory):
     with pytest.raises(AuthError, match="not an email"):
         ask(factory, "not-an-email", Inbox())
     inbox = Inbox()

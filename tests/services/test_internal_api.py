@@ -4,58 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from db import queries
 from db.models import Frame, MetricValue, TurnSegment, TurnTransition
 from embed_api.main import create_app
-from poser_pipeline.analyze import analyze
-from poser_pipeline.synthetic_skier import SkierParams, generate_run
 from services.database import load_metric_catalog
 from services.http_reporter import HttpRunReporter
 from services.reporter import DbRunReporter
 from services.run_analysis import report_rows
-from tests.db.conftest import engine, factory, migrated_engine, pg_server  # noqa: F401 - shared DB fixtures
 
 TOKEN = "internal-test-token"
 
 
-@pytest.fixture(scope="module")
-def pipeline_result(tmp_path_factory):
-    """One real pipeline run (small synthetic clip) whose outputs both reporters send."""
-    from poser_pipeline.synthetic_video import write_moving_figure_clip
-
-    folder = tmp_path_factory.mktemp("internal")
-    truth = write_moving_figure_clip(folder / "clip.mp4", fps=25.0, n_frames=25, seed=4)
-    result = analyze(folder / "clip.mp4", truth[0], folder / "out")
-    # give it turns and metrics to carry: the synthetic 3D skier's series in place of the empty pose
-    from poser_pipeline.metrics.series import compute_frame_series
-    from poser_pipeline.metrics.summary import summarize_run
-    from poser_pipeline.metrics.turns import segment_turns
-
-    skier = generate_run(SkierParams(n_turns=3, fps=25.0, noise_m=0.01, seed=4))
-    result.series = compute_frame_series(skier.world_xyz, ~skier.truth["dropped"], fps=25.0)
-    result.turns = segment_turns(result.series.turn_signal_raw, fps=25.0)
-    result.metrics = summarize_run(result.series, result.turns, fps=25.0)
-    n = len(skier.world_xyz)
-    import numpy as np
-
-    tracking = result.tracking
-    tracking.timestamps_ms = np.arange(n) * 40.0
-    tracking.boxes = np.tile(tracking.boxes[:1], (n, 1))
-    tracking.confidence, tracking.lost = np.ones(n), np.zeros(n, bool)
-    return result
-
-
-def new_run(factory) -> uuid.UUID:  # noqa: F811
+def new_run(factory) -> uuid.UUID:
     with factory.begin() as session:
         analysis = queries.create_analysis(session=session, owner_id=None, filename="clip.mp4")
         return queries.create_run(session=session, analysis_id=analysis.id).id
 
 
-def snapshot(factory, run_id):  # noqa: F811
+def snapshot(factory, run_id):
     """Every reported row of a run, without ids and timestamps."""
     with factory() as session:
         frames = [
@@ -90,7 +59,7 @@ def snapshot(factory, run_id):  # noqa: F811
         return frames, segments, sorted(transitions), metrics, count
 
 
-def test_http_reporter_writes_the_same_rows_as_the_direct_one(factory, pipeline_result):  # noqa: F811
+def test_http_reporter_writes_the_same_rows_as_the_direct_one(factory, pipeline_result):
     load_metric_catalog(factory)
     direct_run, remote_run = new_run(factory), new_run(factory)
     with factory() as session:
@@ -103,7 +72,7 @@ def test_http_reporter_writes_the_same_rows_as_the_direct_one(factory, pipeline_
     assert direct == remote
 
 
-def test_internal_endpoints_need_the_token_and_a_real_run(factory):  # noqa: F811
+def test_internal_endpoints_need_the_token_and_a_real_run(factory):
     client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
     run_id = new_run(factory)
     body = {"stage": "track", "percent": 10, "message": "working"}
@@ -120,7 +89,7 @@ def test_internal_endpoints_need_the_token_and_a_real_run(factory):  # noqa: F81
     assert response.status_code == 422
 
 
-def test_frame_batches_are_idempotent_and_status_mirrors(factory):  # noqa: F811
+def test_frame_batches_are_idempotent_and_status_mirrors(factory):
     client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
     run_id = new_run(factory)
     ok = {"X-Internal-Token": TOKEN}

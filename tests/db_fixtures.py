@@ -1,4 +1,4 @@
-"""Database fixtures: every test using ``engine`` runs on SQLite and on a real PostgreSQL server.
+"""Database fixtures for every test folder: each test using ``engine`` runs on SQLite and on a real PostgreSQL server.
 
 PostgreSQL is a throwaway cluster started once per session (``db.testing_postgres``). Each backend's
 database is migrated once per session with Alembic; each test starts from empty tables (truncated
