@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 # Debian packages the test suite needs, installed only when missing.
 APT_TEST_PACKAGES := postgresql
 
-.PHONY: run test lint format bench clean install install-dev install-gpu apt-test
+.PHONY: run demo test lint format bench clean install install-dev install-gpu apt-test
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ apt-test:
 	@scripts/ensure-apt-packages.sh $(APT_TEST_PACKAGES)
 
 run: install
+	scripts/run-local.sh
+
+demo: install
 	$(PY) -m poser_pipeline demo --out data/demo
 
 lint: install-dev

@@ -6,6 +6,7 @@ default one from the environment's settings.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from embed_api.routes import internal, public
+from embed_api.routes import storage as storage_routes
 
 
 def _print_code(email: str, code: str) -> None:
@@ -26,6 +28,8 @@ def create_app(
     secret_key: str = "dev-secret-change-me",
     send_code: Callable[[str, str], None] = _print_code,
     storage: Any = None,
+    max_upload_bytes: int = 250 * 2**20,
+    max_window_s: float = 20.0,
 ) -> FastAPI:
     """The sidecar app over one database.
 
@@ -41,6 +45,30 @@ def create_app(
     app.state.secret_key = secret_key
     app.state.send_code = send_code
     app.state.storage = storage
+    app.state.max_upload_bytes = max_upload_bytes
+    app.state.max_window_s = max_window_s
     app.include_router(public.router)
     app.include_router(internal.router)
+    app.include_router(storage_routes.router)
     return app
+
+
+def app_from_settings(settings: Any = None) -> FastAPI:
+    """The sidecar as configured by :func:`services.settings.get_settings` (database migrated on start)."""
+    from services.database import open_database
+    from services.mail import make_mailer, sign_in_code_message
+    from services.settings import get_settings
+    from services.storage import make_storage
+
+    settings = settings or get_settings()
+    mailer = make_mailer(settings)
+    token = settings.internal_token.get_secret_value() if settings.internal_token else secrets.token_urlsafe(24)
+    return create_app(
+        session_factory=open_database(settings.database_url),
+        internal_token=token,
+        secret_key=settings.secret_key.get_secret_value(),
+        send_code=lambda email, code: mailer.send(sign_in_code_message(email, code)),
+        storage=make_storage(settings),
+        max_upload_bytes=settings.max_upload_bytes,
+        max_window_s=settings.max_window_s,
+    )

@@ -78,3 +78,44 @@ class AnalysisOut(BaseModel):
     status: str
     progress: dict[str, Any] | None
     created_at: datetime
+
+
+class CreateUploadIn(BaseModel):
+    filename: str = Field(min_length=1, max_length=512)
+    size_bytes: int = Field(gt=0)
+    content_type: str = Field(max_length=128)
+
+
+class PresignedUploadOut(BaseModel):
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_at: int
+
+
+class CreateUploadOut(BaseModel):
+    analysis_id: uuid.UUID
+    upload: PresignedUploadOut
+
+
+class PromptIn(BaseModel):
+    """The skier's box (pixels of the upright frame), the trim window (s) and the chosen frame's position in it."""
+
+    bbox: tuple[float, float, float, float]
+    trim_start_seconds: float = Field(ge=0)
+    trim_end_seconds: float = Field(gt=0)
+    click_normalized_time: float = Field(ge=0, le=1)
+
+
+class ConfirmUploadIn(BaseModel):
+    prompt: PromptIn | None = None
+
+
+class ConfirmUploadOut(BaseModel):
+    analysis_id: uuid.UUID
+    status: str
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    run_id: uuid.UUID | None = None

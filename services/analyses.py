@@ -152,3 +152,13 @@ def delete_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> 
     """Delete an analysis the user owns (or any, for an admin); returns the storage keys to delete."""
     owned_analysis(session=session, user=user, analysis_id=analysis_id)
     return queries.delete_analysis(session=session, analysis_id=analysis_id) or []
+
+
+def artifact_download(*, session: Session, user: User, analysis_id: uuid.UUID, kind: str) -> tuple[str, str]:
+    """Storage key and download file name of one artifact of the latest succeeded run."""
+    found = _results(session, user, analysis_id)
+    artifact = queries.get_artifact(session=session, run_id=found.run.id, kind=kind)
+    if artifact is None:
+        raise NotFoundError(f"no {kind} for this analysis")
+    stem = (found.analysis.filename or "poser").rsplit(".", 1)[0]
+    return artifact.storage_key, f"{stem}-{artifact.storage_key.rsplit('/', 1)[-1]}"

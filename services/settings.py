@@ -73,6 +73,7 @@ class PoserSettings(BaseSettings):
     api_url: str = "http://localhost:8000"
     max_upload_bytes: PositiveInt = 250 * MIB
     max_window_s: PositiveFloat = 20.0
+    worker_lease_s: PositiveFloat = 60.0
 
     @property
     def storage_dir(self) -> Path:

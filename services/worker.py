@@ -136,3 +136,30 @@ class LocalWorker:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def main() -> None:
+    """``python -m services.worker``: a local worker configured by :func:`services.settings.get_settings`."""
+    import signal
+
+    from services.database import open_database
+    from services.mail import make_mailer
+    from services.notify import run_finished_notifier
+    from services.settings import get_settings
+    from services.storage import make_storage
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    settings = get_settings()
+    factory = open_database(settings.database_url)
+    notify = run_finished_notifier(factory, make_mailer(settings), public_url=settings.public_url)
+    worker = LocalWorker(factory, make_storage(settings), lease_s=settings.worker_lease_s, on_finished=notify)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop())
+    log.info("worker %s waiting for queued runs", worker.worker_id)
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -10,11 +10,24 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi.responses import RedirectResponse
 
-from db.models import User
+from db.models import ArtifactKind, User
 from embed_api.deps import SessionFactoryDep
-from embed_api.schemas import AnalysisOut, CodeRequestIn, CodeRequestOut, CodeVerifyIn, SessionOut
-from services import analyses, auth
+from embed_api.schemas import (
+    AnalysisOut,
+    CodeRequestIn,
+    CodeRequestOut,
+    CodeVerifyIn,
+    ConfirmUploadIn,
+    ConfirmUploadOut,
+    CreateUploadIn,
+    CreateUploadOut,
+    PresignedUploadOut,
+    PromptIn,
+    SessionOut,
+)
+from services import analyses, auth, uploads
 
 router = APIRouter(prefix="/api", tags=["public"])
 
@@ -72,6 +85,82 @@ def _call(fn: Any, factory: Any, user: User, analysis_id: uuid.UUID) -> Any:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
+@router.post("/analyses/create-upload", response_model=CreateUploadOut, status_code=201)
+def create_upload(body: CreateUploadIn, request: Request, user: CurrentUser, factory: SessionFactoryDep) -> Any:
+    try:
+        with factory.begin() as session:
+            new = uploads.create_upload(
+                session=session,
+                storage=request.app.state.storage,
+                user=user,
+                filename=body.filename,
+                size_bytes=body.size_bytes,
+                content_type=body.content_type,
+                max_bytes=request.app.state.max_upload_bytes,
+            )
+    except uploads.UploadError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    presigned = PresignedUploadOut(
+        url=new.upload.url, method=new.upload.method, headers=new.upload.headers, expires_at=new.upload.expires_at
+    )
+    return CreateUploadOut(analysis_id=new.analysis_id, upload=presigned)
+
+
+def _submit_prompt(request: Request, factory: Any, user: User, analysis_id: uuid.UUID, prompt: PromptIn) -> Any:
+    with factory.begin() as session:
+        return uploads.submit_prompt(
+            session=session,
+            user=user,
+            analysis_id=analysis_id,
+            box=prompt.bbox,
+            trim_start_s=prompt.trim_start_seconds,
+            trim_end_s=prompt.trim_end_seconds,
+            click_normalized_time=prompt.click_normalized_time,
+            max_window_s=request.app.state.max_window_s,
+        )
+
+
+@router.post("/analyses/{analysis_id}/confirm-upload", response_model=ConfirmUploadOut)
+def confirm_upload(
+    analysis_id: uuid.UUID,
+    request: Request,
+    user: CurrentUser,
+    factory: SessionFactoryDep,
+    body: ConfirmUploadIn | None = None,
+) -> Any:
+    """Check the uploaded file is a video; with a ``prompt``, also pick the skier and queue the run."""
+    try:
+        info = uploads.confirm_upload(
+            session_factory=factory,
+            storage=request.app.state.storage,
+            user=user,
+            analysis_id=analysis_id,
+            max_bytes=request.app.state.max_upload_bytes,
+        )
+        run_id = _submit_prompt(request, factory, user, analysis_id, body.prompt) if body and body.prompt else None
+    except analyses.NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such analysis") from exc
+    except uploads.UploadError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    return ConfirmUploadOut(
+        analysis_id=analysis_id, status="queued" if run_id else "awaiting_prompt", run_id=run_id, **info
+    )
+
+
+@router.post("/analyses/{analysis_id}/prompt", status_code=202)
+def submit_prompt(
+    analysis_id: uuid.UUID, body: PromptIn, request: Request, user: CurrentUser, factory: SessionFactoryDep
+) -> dict[str, Any]:
+    """Pick the skier on a confirmed upload and queue the run."""
+    try:
+        run_id = _submit_prompt(request, factory, user, analysis_id, body)
+    except analyses.NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such analysis") from exc
+    except uploads.UploadError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    return {"analysis_id": analysis_id, "run_id": run_id, "status": "queued"}
+
+
 @router.get("/analyses", response_model=list[AnalysisOut])
 def list_analyses(user: CurrentUser, factory: SessionFactoryDep) -> list[AnalysisOut]:
     with factory() as session:
@@ -94,6 +183,23 @@ def get_turns(analysis_id: uuid.UUID, user: CurrentUser, factory: SessionFactory
 @router.get("/analyses/{analysis_id}/edge-similarity")
 def get_edge_similarity(analysis_id: uuid.UUID, user: CurrentUser, factory: SessionFactoryDep) -> dict[str, Any]:
     return _call(analyses.edge_similarity, factory, user, analysis_id)
+
+
+@router.get("/analyses/{analysis_id}/download/{artifact_kind}", status_code=307)
+def download(
+    analysis_id: uuid.UUID, artifact_kind: ArtifactKind, request: Request, user: CurrentUser, factory: SessionFactoryDep
+) -> RedirectResponse:
+    """Redirect to a short-lived signed URL of one result file."""
+    try:
+        with factory() as session:
+            key, filename = analyses.artifact_download(
+                session=session, user=user, analysis_id=analysis_id, kind=artifact_kind.value
+            )
+    except analyses.NotFoundError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except analyses.NoResultsError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return RedirectResponse(request.app.state.storage.presign_download(key, expires_s=600, filename=filename), 307)
 
 
 @router.delete("/analyses/{analysis_id}", status_code=status.HTTP_204_NO_CONTENT)
