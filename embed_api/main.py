@@ -7,6 +7,7 @@ default one from the environment's settings.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ def create_app(
     storage: Any = None,
     max_upload_bytes: int = 250 * 2**20,
     max_window_s: float = 20.0,
+    dispatch: Callable[[uuid.UUID], None] = lambda run_id: None,
 ) -> FastAPI:
     """The sidecar app over one database.
 
@@ -47,6 +49,7 @@ def create_app(
     app.state.storage = storage
     app.state.max_upload_bytes = max_upload_bytes
     app.state.max_window_s = max_window_s
+    app.state.dispatch = dispatch  # hands each newly queued run to the queue (Celery); local workers poll
     app.include_router(public.router)
     app.include_router(internal.router)
     app.include_router(storage_routes.router)
@@ -56,6 +59,7 @@ def create_app(
 def app_from_settings(settings: Any = None) -> FastAPI:
     """The sidecar as configured by :func:`services.settings.get_settings` (database migrated on start)."""
     from services.database import open_database
+    from services.dispatch import make_dispatcher
     from services.mail import make_mailer, sign_in_code_message
     from services.settings import get_settings
     from services.storage import make_storage
@@ -71,4 +75,5 @@ def app_from_settings(settings: Any = None) -> FastAPI:
         storage=make_storage(settings),
         max_upload_bytes=settings.max_upload_bytes,
         max_window_s=settings.max_window_s,
+        dispatch=make_dispatcher(settings),
     )

@@ -93,13 +93,30 @@ class LocalWorker:
             return len(queries.fail_stale_runs(session=session))
 
     def run_once(self) -> uuid.UUID | None:
-        """Claim and execute one queued run; returns its id, or ``None`` when the queue is empty."""
+        """Claim and execute the oldest queued run; returns its id, or ``None`` when the queue is empty."""
         self.sweep()
         with self._factory.begin() as session:
             run = queries.claim_next_queued_run(session=session, worker_id=self.worker_id, lease_seconds=self.lease_s)
             if run is None:
                 return None
             run_id, analysis_id = run.id, run.analysis_id
+        self._execute_claimed(run_id, analysis_id)
+        return run_id
+
+    def run_named(self, run_id: uuid.UUID) -> bool:
+        """Claim and execute one given run (a queue message names it); False if it was not queued."""
+        self.sweep()
+        with self._factory.begin() as session:
+            run = queries.claim_run(
+                session=session, run_id=run_id, worker_id=self.worker_id, lease_seconds=self.lease_s
+            )
+            if run is None:
+                return False
+            analysis_id = run.analysis_id
+        self._execute_claimed(run_id, analysis_id)
+        return True
+
+    def _execute_claimed(self, run_id: uuid.UUID, analysis_id: uuid.UUID) -> None:
         log.info("worker %s claimed run %s", self.worker_id, run_id)
 
         def renew() -> bool:
@@ -122,7 +139,6 @@ class LocalWorker:
             beat.stop()
         if self._on_finished is not None:
             self._on_finished(run_id, result is not None)
-        return run_id
 
     def run_forever(self, *, poll_s: float = 1.0) -> None:
         """Work until :meth:`stop` is called, polling the queue every ``poll_s`` seconds when idle."""
@@ -138,21 +154,26 @@ class LocalWorker:
         self._stop.set()
 
 
-def main() -> None:
-    """``python -m services.worker``: a local worker configured by :func:`services.settings.get_settings`."""
-    import signal
-
+def worker_from_settings(settings: Any = None) -> LocalWorker:
+    """A worker wired as :func:`services.settings.get_settings` says (database, storage, result emails)."""
     from services.database import open_database
     from services.mail import make_mailer
     from services.notify import run_finished_notifier
     from services.settings import get_settings
     from services.storage import make_storage
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    settings = get_settings()
+    settings = settings or get_settings()
     factory = open_database(settings.database_url)
     notify = run_finished_notifier(factory, make_mailer(settings), public_url=settings.public_url)
-    worker = LocalWorker(factory, make_storage(settings), lease_s=settings.worker_lease_s, on_finished=notify)
+    return LocalWorker(factory, make_storage(settings), lease_s=settings.worker_lease_s, on_finished=notify)
+
+
+def main() -> None:
+    """``python -m services.worker``: a local worker configured by :func:`services.settings.get_settings`."""
+    import signal
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    worker = worker_from_settings()
     signal.signal(signal.SIGTERM, lambda *_: worker.stop())
     log.info("worker %s waiting for queued runs", worker.worker_id)
     try:

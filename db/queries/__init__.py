@@ -29,6 +29,7 @@ from db.queries.metrics import (
 )
 from db.queries.queue import (
     claim_next_queued_run,
+    claim_run,
     fail_stale_runs,
     find_expired_leases,
     heartbeat,
@@ -64,6 +65,7 @@ __all__ = [
     "FRAME_INPUT_COLUMNS",
     "TERMINAL_RUN_STATUSES",
     "claim_next_queued_run",
+    "claim_run",
     "create_analysis",
     "create_run",
     "create_user",

@@ -31,25 +31,40 @@ def claim_next_queued_run(
     )
     query = query.limit(1).with_for_update(skip_locked=True) if postgres else query.limit(20)
     for run_id in session.scalars(query).all():
-        result = session.execute(
-            update(AnalysisRun)
-            .where(AnalysisRun.id == run_id, AnalysisRun.status == RunStatus.QUEUED.value)
-            .values(
-                status=RunStatus.RUNNING.value,
-                claimed_by=worker_id,
-                started_at=now,
-                heartbeat_at=now,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            run = session.execute(
-                select(AnalysisRun).where(AnalysisRun.id == run_id).execution_options(populate_existing=True)
-            ).scalar_one()
-            _mirror_status(session, run.analysis_id)
+        run = claim_run(session=session, run_id=run_id, worker_id=worker_id, lease_seconds=lease_seconds, now=now)
+        if run is not None:
             return run
     return None
+
+
+def claim_run(
+    *, session: Session, run_id: uuid.UUID, worker_id: str, lease_seconds: float, now: datetime | None = None
+) -> AnalysisRun | None:
+    """Atomically take one given run if it is still queued (a queue message names it); else None.
+
+    The conditional ``UPDATE … WHERE status = 'queued'`` checked by its row count makes a run claimed
+    once, however many messages or workers ask for it.
+    """
+    now = now or utcnow()
+    result = session.execute(
+        update(AnalysisRun)
+        .where(AnalysisRun.id == run_id, AnalysisRun.status == RunStatus.QUEUED.value)
+        .values(
+            status=RunStatus.RUNNING.value,
+            claimed_by=worker_id,
+            started_at=now,
+            heartbeat_at=now,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    run = session.execute(
+        select(AnalysisRun).where(AnalysisRun.id == run_id).execution_options(populate_existing=True)
+    ).scalar_one()
+    _mirror_status(session, run.analysis_id)
+    return run
 
 
 def heartbeat(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 
 from db import queries
 from embed_api.deps import InternalTokenDep, SessionFactoryDep
@@ -91,9 +91,11 @@ def post_artifact(run_id: uuid.UUID, body: ArtifactIn, factory: SessionFactoryDe
 
 
 @router.post("/analyses/{analysis_id}/reprocessings", response_model=RunCreated, status_code=201)
-def post_reprocessing(analysis_id: uuid.UUID, factory: SessionFactoryDep) -> RunCreated:
+def post_reprocessing(analysis_id: uuid.UUID, request: Request, factory: SessionFactoryDep) -> RunCreated:
     with factory.begin() as session:
         if queries.get_analysis(session=session, analysis_id=analysis_id) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis {analysis_id}")
         run = queries.create_run(session=session, analysis_id=analysis_id)
-        return RunCreated(run_id=run.id, run_number=run.run_number)
+        created = RunCreated(run_id=run.id, run_number=run.run_number)
+    request.app.state.dispatch(created.run_id)
+    return created

@@ -108,7 +108,7 @@ def create_upload(body: CreateUploadIn, request: Request, user: CurrentUser, fac
 
 def _submit_prompt(request: Request, factory: Any, user: User, analysis_id: uuid.UUID, prompt: PromptIn) -> Any:
     with factory.begin() as session:
-        return uploads.submit_prompt(
+        run_id = uploads.submit_prompt(
             session=session,
             user=user,
             analysis_id=analysis_id,
@@ -118,6 +118,8 @@ def _submit_prompt(request: Request, factory: Any, user: User, analysis_id: uuid
             click_normalized_time=prompt.click_normalized_time,
             max_window_s=request.app.state.max_window_s,
         )
+    request.app.state.dispatch(run_id)  # after the commit: the worker must find the queued row
+    return run_id
 
 
 @router.post("/analyses/{analysis_id}/confirm-upload", response_model=ConfirmUploadOut)
