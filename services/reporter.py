@@ -9,6 +9,7 @@ crash loses at most the call in flight.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+
+log = logging.getLogger(__name__)
 
 
 class RunReporter(Protocol):
@@ -47,10 +50,18 @@ class RunReporter(Protocol):
 class DbRunReporter:
     """A :class:`RunReporter` that writes to the database (local workers)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], *, run_id: uuid.UUID, analysis_id: uuid.UUID) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        run_id: uuid.UUID,
+        analysis_id: uuid.UUID,
+        worker_id: str | None = None,
+    ) -> None:
         self._factory = session_factory
         self.run_id = run_id
         self.analysis_id = analysis_id
+        self.worker_id = worker_id  # set by workers: a run they lost (lease lapsed) is not overwritten
 
     def progress(self, stage: str, percent: float, message: str = "") -> None:
         with self._factory.begin() as session:
@@ -69,6 +80,11 @@ class DbRunReporter:
     ) -> None:
         """``error`` is the reason a person reads; ``error_log`` the technical detail (kept on the analysis)."""
         with self._factory.begin() as session:
+            if self.worker_id is not None and status in ("succeeded", "failed"):
+                run = queries.get_run(session=session, run_id=self.run_id)
+                if run is None or run.status != "running" or run.claimed_by != self.worker_id:
+                    log.warning("run %s is no longer held by %s: its end is not recorded", self.run_id, self.worker_id)
+                    return
             queries.set_run_status(
                 session=session, run_id=self.run_id, status=status, error=error, num_frames=num_frames, fps=fps
             )

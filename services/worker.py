@@ -132,7 +132,7 @@ class LocalWorker:
                 run_id=run_id,
                 session_factory=self._factory,
                 storage=self._storage,
-                reporter=DbRunReporter(self._factory, run_id=run_id, analysis_id=analysis_id),
+                reporter=DbRunReporter(self._factory, run_id=run_id, analysis_id=analysis_id, worker_id=self.worker_id),
                 settings=self._pipeline_settings,
             )
         finally:

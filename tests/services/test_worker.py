@@ -145,3 +145,21 @@ def test_real_clip_writes_turns_and_turn_metrics(factory, storage):
         in_turn = [f for f in frames if f.turn_segment_id is not None]
         assert len(in_turn) > 0.9 * len(frames)
         assert any(f.edge_angle_left_deg is not None for f in frames)
+
+
+def test_a_worker_that_lost_its_lease_does_not_overwrite_the_failed_run(factory, storage, figure_clip):
+    """The sweep failed the run while its worker was slow: that worker's late 'succeeded' is dropped."""
+    clip, truth = figure_clip
+    _, run_id = queue_analysis(factory, storage, clip, truth[0])
+    with factory.begin() as session:
+        queries.claim_next_queued_run(session=session, worker_id="slow-worker", lease_seconds=0.01)
+    import time
+
+    time.sleep(0.05)
+    with factory.begin() as session:
+        assert [r.id for r in queries.fail_stale_runs(session=session)] == [run_id]
+        analysis_id = queries.get_run(session=session, run_id=run_id).analysis_id
+    DbRunReporter(factory, run_id=run_id, analysis_id=analysis_id, worker_id="slow-worker").status("succeeded")
+    with factory() as session:
+        run = queries.get_run(session=session, run_id=run_id)
+        assert run.status == "failed" and "stopped reporting" in run.error
