@@ -32,6 +32,7 @@ def create_app(
     max_upload_bytes: int = 250 * 2**20,
     max_window_s: float = 20.0,
     dispatch: Callable[[uuid.UUID], None] = lambda run_id: None,
+    send_email_change: Callable[[str, str], None] = lambda email, token: _print_code(email, token),
 ) -> FastAPI:
     """The sidecar app over one database.
 
@@ -49,6 +50,7 @@ def create_app(
     app.state.storage = storage
     app.state.max_upload_bytes = max_upload_bytes
     app.state.max_window_s = max_window_s
+    app.state.send_email_change = send_email_change  # (new address, token): emails the confirmation link
     app.state.dispatch = dispatch  # hands each newly queued run to the queue (Celery); local workers poll
     app.include_router(public.router)
     app.include_router(internal.router)
@@ -60,7 +62,7 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     """The sidecar as configured by :func:`services.settings.get_settings` (database migrated on start)."""
     from services.database import open_database
     from services.dispatch import make_dispatcher
-    from services.mail import make_mailer, sign_in_code_message
+    from services.mail import email_change_message, make_mailer, sign_in_code_message
     from services.settings import get_settings
     from services.storage import make_storage
 
@@ -76,4 +78,7 @@ def app_from_settings(settings: Any = None) -> FastAPI:
         max_upload_bytes=settings.max_upload_bytes,
         max_window_s=settings.max_window_s,
         dispatch=make_dispatcher(settings),
+        send_email_change=lambda email, token: mailer.send(
+            email_change_message(email, f"{settings.api_url}/api/auth/confirm-email-change?token={token}")
+        ),
     )

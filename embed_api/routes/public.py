@@ -6,11 +6,12 @@ status codes (not found → 404, no results yet → 409, refused sign-in → 400
 
 from __future__ import annotations
 
+import html
 import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from db.models import ArtifactKind, User
 from embed_api.deps import SessionFactoryDep
@@ -27,7 +28,7 @@ from embed_api.schemas import (
     PromptIn,
     SessionOut,
 )
-from services import analyses, auth, uploads
+from services import analyses, auth, email_change, uploads
 
 router = APIRouter(prefix="/api", tags=["public"])
 
@@ -73,6 +74,36 @@ def verify_code(body: CodeVerifyIn, request: Request, factory: SessionFactoryDep
         if result.error is None:
             return SessionOut(token=result.token, email=result.user.email, is_admin=result.user.is_admin)
     raise HTTPException(status.HTTP_400_BAD_REQUEST, {"reason": result.error.reason, "message": str(result.error)})
+
+
+@router.post("/auth/change-email", status_code=202)
+def change_email(
+    body: CodeRequestIn, request: Request, user: CurrentUser, factory: SessionFactoryDep
+) -> dict[str, str]:
+    """Email a confirmation link to the new address; the change applies when it is opened."""
+    try:
+        with factory.begin() as session:
+            email_change.request_email_change(
+                session=session,
+                user=session.merge(user),
+                new_email=body.email,
+                send_link=request.app.state.send_email_change,
+            )
+    except email_change.EmailChangeError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    return {"message": "A confirmation link is on its way to the new address."}
+
+
+@router.get("/auth/confirm-email-change", response_class=HTMLResponse)
+def confirm_email_change(token: str, factory: SessionFactoryDep) -> HTMLResponse:
+    """The emailed link: applies the change and says so in a small page."""
+    try:
+        with factory.begin() as session:
+            user = email_change.confirm_email_change(session=session, token=token)
+            text = f"Your Poser email is now {html.escape(user.email)}."
+    except email_change.EmailChangeError as exc:
+        return HTMLResponse(f"<p>{html.escape(str(exc))}</p>", status_code=400)
+    return HTMLResponse(f"<p>{text}</p>")
 
 
 def _call(fn: Any, factory: Any, user: User, analysis_id: uuid.UUID) -> Any:

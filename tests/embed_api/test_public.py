@@ -95,3 +95,17 @@ def test_results_come_from_the_latest_succeeded_run(api, factory, pipeline_resul
     assert api.get(f"/api/analyses/{analysis_id}", headers=alice).status_code == 404
     with factory() as session:
         assert queries.get_run(session=session, run_id=done) is None
+
+
+def test_change_email_by_link(api, factory):
+    sent = {}
+    api.app.state.send_email_change = sent.__setitem__
+    alice = sign_in(api, "dora@example.com")
+    assert api.post("/api/auth/change-email", json={"email": "not-an-email"}, headers=alice).status_code == 400
+    assert api.post("/api/auth/change-email", json={"email": "dora@new.example.com"}, headers=alice).status_code == 202
+    page = api.get("/api/auth/confirm-email-change", params={"token": sent["dora@new.example.com"]})
+    assert page.status_code == 200 and "dora@new.example.com" in page.text
+    again = api.get("/api/auth/confirm-email-change", params={"token": sent["dora@new.example.com"]})
+    assert again.status_code == 400
+    with factory() as session:
+        assert queries.get_user_by_email(session=session, email="dora@new.example.com") is not None
