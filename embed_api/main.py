@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from embed_api.routes import internal, public
+from embed_api.routes import embed, internal, public
 from embed_api.routes import storage as storage_routes
+from services.mail import Message
 
 
 def _print_code(email: str, code: str) -> None:
@@ -33,12 +34,16 @@ def create_app(
     max_window_s: float = 20.0,
     dispatch: Callable[[uuid.UUID], None] = lambda run_id: None,
     send_email_change: Callable[[str, str], None] = lambda email, token: _print_code(email, token),
+    api_url: str | None = None,
+    send_message: Callable[[Message], None] | None = None,
 ) -> FastAPI:
     """The sidecar app over one database.
 
     ``internal_token`` guards ``/api/internal``; ``secret_key`` keys sign-in
     codes; ``send_code(email, code)`` delivers them (the mailer in production);
-    ``storage`` deletes a deleted analysis's files.
+    ``storage`` deletes a deleted analysis's files. ``api_url`` is the sidecar's public URL (embed
+    confirmation links; the request's base URL when ``None``); ``send_message`` sends the embed
+    confirmation email (printed when ``None``).
     """
     if not internal_token:
         raise ValueError("an internal token is required (POSER_INTERNAL_TOKEN)")
@@ -52,7 +57,10 @@ def create_app(
     app.state.max_window_s = max_window_s
     app.state.send_email_change = send_email_change  # (new address, token): emails the confirmation link
     app.state.dispatch = dispatch  # hands each newly queued run to the queue (Celery); local workers poll
+    app.state.api_url = api_url
+    app.state.send_message = send_message  # (Message): the embed confirmation email
     app.include_router(public.router)
+    app.include_router(embed.router)  # CORS for allowed partner origins is handled inside this router
     app.include_router(internal.router)
     app.include_router(storage_routes.router)
     return app
@@ -81,4 +89,6 @@ def app_from_settings(settings: Any = None) -> FastAPI:
         send_email_change=lambda email, token: mailer.send(
             email_change_message(email, f"{settings.api_url}/api/auth/confirm-email-change?token={token}")
         ),
+        api_url=settings.api_url,
+        send_message=mailer.send,
     )

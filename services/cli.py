@@ -1,0 +1,99 @@
+"""The ``poser`` command: ``poser partner create|list|deactivate`` (more groups may join).
+
+Uses the configured database (``DATABASE_URL`` / ``POSER_DATA_DIR``, see :func:`services.settings.get_settings`),
+migrated to head on open. ``--database-url`` overrides it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from services import partners
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="poser", description="Poser administration.")
+    parser.add_argument("--database-url", help="database to use (default: DATABASE_URL or the SQLite file)")
+    groups = parser.add_subparsers(dest="group", required=True)
+    partner = groups.add_parser("partner", help="sites that embed the widget")
+    commands = partner.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser("create", help="add a partner")
+    create.add_argument("--name", required=True, help="display name, e.g. 'Snow Shop'")
+    create.add_argument("--slug", required=True, help="URL part, e.g. snow-shop (a-z, 0-9, dashes)")
+    create.add_argument(
+        "--domain",
+        action="append",
+        required=True,
+        dest="domains",
+        help="allowed domain, host[:port] (repeat for several), e.g. shop.example.com or localhost:3000",
+    )
+    create.add_argument("--contact-email")
+
+    listing = commands.add_parser("list", help="list partners")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.add_argument("--active-only", action="store_true")
+
+    deactivate = commands.add_parser("deactivate", help="switch a partner's widget off")
+    deactivate.add_argument("slug")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status (0 ok, 1 refused, 2 usage error from argparse)."""
+    args = _parser().parse_args(argv)
+    from services.database import open_database
+    from services.settings import get_settings
+
+    factory = open_database(args.database_url or get_settings().database_url)
+    try:
+        with factory.begin() as session:
+            if args.command == "create":
+                partner = partners.create_partner(
+                    session=session,
+                    name=args.name,
+                    slug=args.slug,
+                    allowed_domains=args.domains,
+                    contact_email=args.contact_email,
+                )
+                print(f"created partner {partner.slug} ({partner.name}): {', '.join(partner.allowed_domains)}")
+                print(f'embed: <script src="/embed/widget.js" data-partner="{partner.slug}"></script>')
+            elif args.command == "deactivate":
+                partner = partners.deactivate_partner(session=session, slug=args.slug)
+                print(f"deactivated partner {partner.slug}")
+            else:
+                rows = partners.list_partners(session=session, include_inactive=not args.active_only)
+                _print_partners(rows, as_json=args.json)
+    except partners.PartnerError as exc:
+        print(f"poser: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_partners(rows: list[partners.Partner], *, as_json: bool) -> None:
+    records = [
+        {
+            "slug": p.slug,
+            "name": p.name,
+            "active": p.active,
+            "allowed_domains": list(p.allowed_domains or []),
+            "contact_email": p.contact_email,
+        }
+        for p in rows
+    ]
+    if as_json:
+        print(json.dumps(records, indent=2))
+        return
+    if not records:
+        print("no partners")
+        return
+    for r in records:
+        state = "active" if r["active"] else "inactive"
+        print(f"{r['slug']:<24} {state:<9} {r['name']:<24} {', '.join(r['allowed_domains'])}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
