@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: the sidecar API and a local worker on embedded defaults (SQLite, local storage,
-# mail to data/mail.log), until Ctrl-C. Ports: POSER_API_PORT (8000).
+# `make run`: the studio, the sidecar API and a local worker on embedded defaults (SQLite, local
+# storage, mail to data/mail.log), until Ctrl-C. Ports: POSER_STUDIO_PORT (8501), POSER_API_PORT (8000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -21,13 +21,17 @@ for _ in $(seq 1 60); do
 done
 "$PY" -m services.worker &
 pids+=($!)
+STUDIO_PORT=${POSER_STUDIO_PORT:-8501}
+"$PY" -m streamlit run streamlit_app.py --server.headless true --server.address 127.0.0.1 --server.port "$STUDIO_PORT" &
+pids+=($!)
 cat <<MSG
 
   Poser is running on embedded defaults (data in ./data):
+    studio:                  http://127.0.0.1:$STUDIO_PORT
     API + interactive docs:  http://127.0.0.1:$API_PORT/docs
     worker:                  analyses queued through the API run here
     sign-in codes and mail:  data/mail.log
-  The Streamlit studio is not built yet; 'make demo' analyses an example clip with the CLI.
+  'make demo' analyses an example clip with the CLI instead.
   Ctrl-C stops everything.
 
 MSG

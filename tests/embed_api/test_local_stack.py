@@ -44,6 +44,7 @@ def stack_env(tmp_path: Path, port: int) -> dict[str, str]:
     env |= {
         "POSER_DATA_DIR": str(tmp_path / "data"),
         "POSER_API_PORT": str(port),
+        "POSER_STUDIO_PORT": str(free_port()),
         "POSER_API_URL": f"http://127.0.0.1:{port}",
         "POSER_INTERNAL_TOKEN": "stack-token",
         "POSER_WORKER_LEASE_S": "3",

@@ -1,0 +1,72 @@
+"""New analysis: upload a clip, choose the window and the frame, draw the box around the skier, submit."""
+
+import streamlit as st
+
+from app import studio
+from app.prompt import draw_box
+from app.session import DRAFT, open_analysis, require_user, services
+
+svc = services()
+user = require_user()
+st.title("New analysis")
+
+uploaded = st.file_uploader("Your clip (MP4, MOV… up to 250 MB)", type=list(studio.VIDEO_EXTENSIONS), key="clip_upload")
+draft: studio.ClipDraft | None = None
+if uploaded is not None:
+    stored = st.session_state.get(DRAFT)
+    if stored and stored[0] == uploaded.file_id:
+        draft = stored[1]
+    else:
+        with st.spinner("Checking your video…"):
+            try:
+                draft = studio.upload_clip(
+                    svc, user, filename=uploaded.name, data=uploaded.getvalue(), content_type=uploaded.type
+                )
+            except studio.UploadError as exc:
+                st.error(f"We can't use this file: {exc}", icon="🚫")
+                st.session_state.pop(DRAFT, None)
+            else:
+                st.session_state[DRAFT] = (uploaded.file_id, draft)
+
+if draft is None:
+    if uploaded is None:
+        st.caption(f"At most {svc.settings.max_window_s:g} s of the clip is analysed: you choose which part next.")
+    st.stop()
+
+st.caption(f"{draft.filename}: {draft.duration_s:.1f} s, {draft.fps:.0f} fps, {draft.width}×{draft.height} px")
+max_window = float(svc.settings.max_window_s)
+step = 1.0 / draft.fps if draft.fps > 0 else 0.04
+end_default = min(draft.duration_s, max_window)
+trim = st.slider(
+    f"Part to analyse (s, at most {max_window:g} s)",
+    min_value=0.0,
+    max_value=float(draft.duration_s),
+    value=(0.0, float(end_default)),
+    step=step,
+    key="trim",
+)
+too_long = trim[1] - trim[0] > max_window + 1e-6
+if too_long:
+    st.error(f"The chosen part is {trim[1] - trim[0]:.1f} s: shorten it to at most {max_window:g} s.")
+at_s = st.slider(
+    "Frame to draw the box on (s)",
+    min_value=float(trim[0]),
+    max_value=float(max(trim[0], trim[1] - step)),
+    value=float(trim[0]),
+    step=step,
+    key="prompt_time",
+)
+st.markdown("Draw **one box around the skier — body and skis** — on this frame.")
+frame = studio.frame_at(svc, draft, at_s)
+box = draw_box(frame, key=f"canvas-{draft.analysis_id}-{at_s:.3f}")
+if box is not None:
+    st.caption("Box (frame px): " + ", ".join(f"{v:.0f}" for v in box))
+
+if st.button("Analyse", type="primary", key="submit", disabled=box is None or too_long):
+    try:
+        studio.submit(svc, user, draft, box=box, trim=trim, at_s=at_s)
+    except studio.UploadError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state.pop(DRAFT, None)
+        open_analysis(draft.analysis_id, "app/pages/progress.py")

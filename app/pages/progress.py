@@ -1,0 +1,59 @@
+"""Progress of the current analysis: polled every 2 s until it succeeds or fails."""
+
+import uuid
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from app import studio
+from app.session import current_analysis_id, open_analysis, require_user, services
+
+svc = services()
+user = require_user()
+st.title("Progress")
+analysis_id = current_analysis_id()
+if analysis_id is None:
+    st.info("No analysis chosen: start a new one or open one from My analyses.")
+    st.page_link("app/pages/my_analyses.py", label="My analyses", icon="🗂️")
+    st.stop()
+
+
+def _elapsed(run: dict) -> str:
+    started = run.get("started_at")
+    if started is None:
+        return "waiting for a worker"
+    finished = run.get("finished_at") or datetime.now(UTC)
+    return f"{(finished - started).total_seconds():.0f} s"
+
+
+@st.fragment(run_every=2)
+def show_progress(analysis_id: uuid.UUID) -> None:
+    try:
+        found = studio.detail(svc, user, analysis_id)
+    except studio.NotFoundError:
+        st.error("This analysis does not exist (or is not yours).")
+        return
+    status = found["status"]
+    run = found["latest_run"] or {}
+    progress = found["progress"] or {}
+    st.subheader(found["filename"] or "Your clip")
+    st.markdown(f"Status: **{status}** · run {run.get('run_number', '–')} · elapsed {_elapsed(run)}")
+    if status == "queued":
+        st.progress(0, text="Queued: waiting for a worker")
+    elif status == "running":
+        percent = float(progress.get("percent", 0.0))
+        st.progress(min(max(percent / 100.0, 0.0), 1.0), text=f"{progress.get('message') or progress.get('stage')}")
+    elif status == "failed":
+        st.error(f"The analysis failed: {run.get('error') or 'no reason was recorded'}")
+        if st.button("Try again", key="try_again"):
+            studio.try_again(svc, user, analysis_id)
+            st.rerun()
+    elif status == "succeeded":
+        st.success("Your results are ready.")
+        if st.button("See the results", type="primary", key="open_results"):
+            open_analysis(analysis_id, "app/pages/results.py")
+    else:
+        st.info(f"This analysis is {status.replace('_', ' ')}.")
+
+
+show_progress(analysis_id)

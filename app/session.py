@@ -1,0 +1,89 @@
+"""Streamlit glue: the per-process services, the signed-in user, the current analysis and cached results.
+
+Pages import from here; the logic lives in :mod:`app.studio` (no Streamlit).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import streamlit as st
+
+from app import studio
+from app.context import Services, build_services
+from db.models import User
+
+TOKEN = "poser_token"
+ANALYSIS = "analysis_id"
+DRAFT = "draft"
+#: Tests place the skier's box here ``(x1, y1, x2, y2)`` px of the frame: AppTest cannot drive the canvas.
+TEST_BOX = "test_box"
+
+
+@st.cache_resource(show_spinner=False)
+def services() -> Services:
+    """Settings, database (migrated), storage and mailer: built once per process."""
+    return build_services()
+
+
+def current_user() -> User | None:
+    """The signed-in user (re-checked against the database on every run: a revoked token signs out)."""
+    token = st.session_state.get(TOKEN)
+    user = studio.user_for(services(), token)
+    if user is None and token:
+        del st.session_state[TOKEN]
+    return user
+
+
+def require_user() -> User:
+    """The signed-in user; pages behind sign-in call this (navigation already hides them otherwise)."""
+    user = current_user()
+    if user is None:
+        st.warning("Please sign in.")
+        st.stop()
+    return user
+
+
+def sign_out() -> None:
+    token = st.session_state.pop(TOKEN, None)
+    if token:
+        studio.sign_out(services(), token)
+    for key in (ANALYSIS, DRAFT):
+        st.session_state.pop(key, None)
+
+
+def open_analysis(analysis_id: uuid.UUID, page: str) -> None:
+    """Make ``analysis_id`` the current analysis and go to ``page`` (e.g. ``app/pages/results.py``)."""
+    st.session_state[ANALYSIS] = str(analysis_id)
+    st.switch_page(page)
+
+
+def current_analysis_id() -> uuid.UUID | None:
+    """The analysis chosen on another page, or from the ``?analysis=`` query parameter."""
+    raw = st.session_state.get(ANALYSIS) or st.query_params.get("analysis")
+    try:
+        return uuid.UUID(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _results_for_run(run_id: str, user_id: str, analysis_id: str) -> studio.Results:
+    svc = services()
+    with svc.factory() as session:
+        user = session.get(User, uuid.UUID(user_id))
+    assert user is not None
+    return studio.load_results(svc, user, uuid.UUID(analysis_id))
+
+
+def results(user: User, analysis_id: uuid.UUID) -> studio.Results:
+    """The results of the latest succeeded run, cached by run id (a rerun gets a fresh entry)."""
+    run_id = studio.results_run_id(services(), user, analysis_id)  # checks ownership every time
+    return _results_for_run(str(run_id), str(user.id), str(analysis_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def artifact(run_id: str, key: str) -> bytes:
+    """Stored bytes of a run's artifact, cached by run id and key (artifacts never change)."""
+    del run_id  # part of the cache key only
+    return studio.artifact_bytes(services(), key)

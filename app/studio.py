@@ -1,0 +1,323 @@
+"""What the studio's pages do, without Streamlit: thin wrappers over ``services/`` (they raise, pages render).
+
+Every function takes the :class:`app.context.Services` and the signed-in :class:`db.models.User`;
+ownership is checked by ``services.analyses`` (someone else's analysis reads as not found).
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from app.context import Services
+from db import queries
+from db.models import Upload, User
+from poser_pipeline.decode import iter_window, probe_video
+from services import analyses, uploads
+from services.analyses import NoResultsError, NotFoundError
+from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
+from services.uploads import UploadError
+
+__all__ = [
+    "AuthError",
+    "ClipDraft",
+    "NoResultsError",
+    "NotFoundError",
+    "Results",
+    "UploadError",
+]
+
+#: File types the uploader offers (the decoder is the real judge: ``confirm_upload`` probes the file).
+VIDEO_EXTENSIONS = ("mp4", "mov", "m4v", "avi", "mkv", "webm", "gif")
+#: Downloads offered on the results page: artifact kind → button label.
+DOWNLOADS = {
+    "frames_csv": "frames.csv",
+    "turns_csv": "turns.csv",
+    "metrics_csv": "metrics.csv",
+    "run_json": "run.json",
+    "overlay_video": "overlay.mp4",
+}
+#: The type Streamlit serves videos with. Streamlit 1.60's gzip middleware fails on ``video/*`` responses
+#: with starlette 1.10 (HTTP 500: "Expected ASGI message 'http.response.start', but got
+#: 'http.response.body'"), so videos go out as octet-stream; Chromium sniffs the MP4 and plays it
+#: (range requests get 206). Back to ``video/mp4`` once Streamlit or starlette fixes it.
+MEDIA_MIME = "application/octet-stream"
+#: Download types (``video/*`` would hit the same failure).
+DOWNLOAD_MIME = {
+    "frames_csv": "text/csv",
+    "turns_csv": "text/csv",
+    "metrics_csv": "text/csv",
+    "run_json": "application/json",
+    "overlay_video": MEDIA_MIME,
+}
+FINISHED = ("succeeded", "failed")
+
+
+# -- sign-in -----------------------------------------------------------------------------------------
+
+
+def send_sign_in_code(svc: Services, email: str, *, ip: str | None = None) -> None:
+    """Email a sign-in code (``AuthError`` for a bad address or too many requests)."""
+    with svc.factory.begin() as session:
+        request_code(session=session, email=email, ip=ip, secret_key=svc.secret_key, deliver=svc.send_code)
+
+
+def sign_in(svc: Services, email: str, code: str) -> str:
+    """Check the code and return a session token (``AuthError`` with a message for the person)."""
+    with svc.factory.begin() as session:
+        result = verify_code(session=session, email=email, code=code, secret_key=svc.secret_key)
+    if result.error is not None:
+        raise result.error
+    assert result.token is not None
+    return result.token
+
+
+def user_for(svc: Services, token: str | None) -> User | None:
+    """The user of a session token, or ``None`` (none, unknown, expired or revoked)."""
+    if not token:
+        return None
+    with svc.factory() as session:
+        return user_for_token(session=session, token=token)
+
+
+def sign_out(svc: Services, token: str) -> None:
+    with svc.factory.begin() as session:
+        revoke_session(session=session, token=token)
+
+
+# -- new analysis ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClipDraft:
+    """An uploaded, confirmed clip waiting for its box: what the prompt widgets need."""
+
+    analysis_id: uuid.UUID
+    filename: str
+    storage_key: str
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+
+
+def content_type_for(filename: str, given: str | None) -> str:
+    """The browser's type when it gave a useful one, else a guess from the name."""
+    if given and given != "application/octet-stream":
+        return given
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def upload_clip(svc: Services, user: User, *, filename: str, data: bytes, content_type: str | None) -> ClipDraft:
+    """Store an uploaded clip server-side and confirm it is a decodable video.
+
+    Raises
+    ------
+    UploadError
+        Empty, too large, not a video, or undecodable: nothing is left behind.
+    """
+    kind = content_type_for(filename, content_type)
+    max_bytes = svc.settings.max_upload_bytes
+    with svc.factory.begin() as session:
+        new = uploads.create_upload(
+            session=session,
+            storage=svc.storage,
+            user=user,
+            filename=filename,
+            size_bytes=len(data),
+            content_type=kind,
+            max_bytes=max_bytes,
+        )
+        key = session.scalars(select(Upload.storage_key).where(Upload.analysis_id == new.analysis_id)).one()
+    svc.storage.put_bytes(key, data, content_type=kind)
+    info = uploads.confirm_upload(
+        session_factory=svc.factory, storage=svc.storage, user=user, analysis_id=new.analysis_id, max_bytes=max_bytes
+    )
+    return ClipDraft(
+        analysis_id=new.analysis_id,
+        filename=filename,
+        storage_key=key,
+        duration_s=float(info["duration_s"]),
+        fps=float(info["fps"]),
+        width=int(info["width"]),
+        height=int(info["height"]),
+    )
+
+
+def frame_at(svc: Services, draft: ClipDraft, t_s: float) -> np.ndarray:
+    """The upright frame shown at ``t_s`` seconds from the clip's start, ``(H, W, 3) uint8`` RGB.
+
+    Decodes from the nearest keyframe before ``t_s`` (``iter_window`` seeks), so it costs one GOP.
+    """
+    info = probe_video(svc.local_path(draft.storage_key))
+    t = min(max(float(t_s), 0.0), max(info.duration_s - 1e-3, 0.0))
+    for frame in iter_window(info, t, info.duration_s + 1.0):
+        return np.ascontiguousarray(frame.to_bgr()[:, :, ::-1])
+    raise UploadError(f"no frame at {t:.2f} s")
+
+
+def submit(
+    svc: Services,
+    user: User,
+    draft: ClipDraft,
+    *,
+    box: tuple[float, float, float, float],
+    trim: tuple[float, float],
+    at_s: float,
+) -> uuid.UUID:
+    """Record the box drawn at ``at_s`` and the trim window, and queue the first run (its id)."""
+    start, end = float(trim[0]), float(trim[1])
+    normalized = 0.0 if end <= start else min(max((at_s - start) / (end - start), 0.0), 1.0)
+    with svc.factory.begin() as session:
+        run_id = uploads.submit_prompt(
+            session=session,
+            user=user,
+            analysis_id=draft.analysis_id,
+            box=box,
+            trim_start_s=start,
+            trim_end_s=end,
+            click_normalized_time=normalized,
+            max_window_s=svc.settings.max_window_s,
+        )
+    assert run_id is not None
+    return run_id
+
+
+# -- progress, list, delete, rerun -------------------------------------------------------------------
+
+
+def detail(svc: Services, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
+    """Status, progress and latest run (``NotFoundError`` if not the user's)."""
+    with svc.factory() as session:
+        return analyses.analysis_detail(session=session, user=user, analysis_id=analysis_id)
+
+
+def try_again(svc: Services, user: User, analysis_id: uuid.UUID) -> uuid.UUID:
+    """Queue a new run of a finished analysis with the same clip and box (its id)."""
+    with svc.factory.begin() as session:
+        analysis = analyses.owned_analysis(session=session, user=user, analysis_id=analysis_id)
+        if analysis.status not in FINISHED:
+            raise UploadError(f"this analysis is {analysis.status}; only a finished one can run again")
+        return queries.create_run(session=session, analysis_id=analysis.id).id
+
+
+@dataclass(frozen=True)
+class AnalysisRow:
+    id: uuid.UUID
+    filename: str
+    status: str
+    created_at: datetime
+    score: float | None
+
+
+def my_analyses(svc: Services, user: User) -> list[AnalysisRow]:
+    """The user's analyses, newest first, with the run edge-similarity score where there are results."""
+    rows = []
+    with svc.factory() as session:
+        for analysis in analyses.list_analyses(session=session, user=user):
+            score = None
+            if analysis.status == "succeeded":
+                try:
+                    score = analyses.edge_similarity(session=session, user=user, analysis_id=analysis.id).get(
+                        "edge_similarity_run"
+                    )
+                except NoResultsError:
+                    score = None
+            rows.append(AnalysisRow(analysis.id, analysis.filename or "", analysis.status, analysis.created_at, score))
+    return rows
+
+
+def delete(svc: Services, user: User, analysis_id: uuid.UUID) -> None:
+    """Delete the analysis, its runs and every stored file of it."""
+    with svc.factory.begin() as session:
+        keys = analyses.delete_analysis(session=session, user=user, analysis_id=analysis_id)
+    svc.storage.delete(keys)
+
+
+# -- results -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything the results page shows for one run (plain data: cacheable by run id)."""
+
+    run_id: uuid.UUID
+    filename: str
+    fps: float
+    turns: dict[str, Any]
+    similarity: dict[str, Any]
+    frame_index: np.ndarray  # (T,) int
+    time_s: np.ndarray  # (T,) float, s from the analysed window's start
+    edge_left_deg: np.ndarray  # (T,) float, deg (NaN where unknown)
+    edge_right_deg: np.ndarray  # (T,) float, deg
+    downloads: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind → (storage key, file name)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def results_run_id(svc: Services, user: User, analysis_id: uuid.UUID) -> uuid.UUID:
+    """The run the results come from (``NoResultsError`` when none succeeded yet)."""
+    found = detail(svc, user, analysis_id)
+    if found["results_run_id"] is None:
+        raise NoResultsError("this analysis has no results yet")
+    return found["results_run_id"]
+
+
+def load_results(svc: Services, user: User, analysis_id: uuid.UUID) -> Results:
+    """Turns, scores, per-frame edge angles, downloads and coaching findings of the latest succeeded run."""
+    with svc.factory() as session:
+        found = analyses.analysis_detail(session=session, user=user, analysis_id=analysis_id)
+        turns = analyses.turns(session=session, user=user, analysis_id=analysis_id)
+        similarity = analyses.edge_similarity(session=session, user=user, analysis_id=analysis_id)
+        run_id = turns["run_id"]
+        frames = queries.list_frames(session=session, run_id=run_id)
+        downloads = {}
+        for kind in DOWNLOADS:
+            try:
+                downloads[kind] = analyses.artifact_download(
+                    session=session, user=user, analysis_id=analysis_id, kind=kind
+                )
+            except NotFoundError:
+                continue
+    fps = float(turns["fps"])
+    index = np.array([f.frame_index for f in frames], dtype=int)
+    times = index / fps  # the same clock as the turn frames: seconds from the window's start
+    left = np.array([np.nan if f.edge_angle_left_deg is None else f.edge_angle_left_deg for f in frames], dtype=float)
+    right = np.array(
+        [np.nan if f.edge_angle_right_deg is None else f.edge_angle_right_deg for f in frames], dtype=float
+    )
+    feedback: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    if "run_json" in downloads:
+        try:
+            run = json.loads(svc.storage.read(downloads["run_json"][0]))
+        except (OSError, ValueError):
+            run = {}
+        feedback = list(run.get("feedback") or [])
+        warnings = [str(w) for w in run.get("warnings") or []]
+    return Results(
+        run_id=run_id,
+        filename=found["filename"] or "",
+        fps=fps,
+        turns=turns,
+        similarity=similarity,
+        frame_index=index,
+        time_s=times,
+        edge_left_deg=left,
+        edge_right_deg=right,
+        downloads=downloads,
+        feedback=feedback,
+        warnings=warnings,
+    )
+
+
+def artifact_bytes(svc: Services, key: str) -> bytes:
+    """The stored bytes of one artifact (overlay video, CSVs)."""
+    return svc.storage.read(key)
