@@ -1,7 +1,7 @@
 """Smoke test in a real browser: the studio's server starts and its landing page renders in Chromium.
 
-Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright`` package (no
-``playwright install``: it would download a browser); skipped when either is missing.
+Needs Debian's Chromium (``apt-get install -y chromium``) and the ``playwright`` package (its own
+browser download is never used); skipped when either is missing.
 """
 
 from __future__ import annotations
