@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from embed_api.routes import embed, internal, public
 from embed_api.routes import storage as storage_routes
+from services.contact import ContactDesk
 from services.mail import Message
 
 
@@ -36,6 +37,7 @@ def create_app(
     send_email_change: Callable[[str, str], None] = lambda email, token: _print_code(email, token),
     api_url: str | None = None,
     send_message: Callable[[Message], None] | None = None,
+    contact_address: str = "team@localhost",
 ) -> FastAPI:
     """The sidecar app over one database.
 
@@ -59,6 +61,9 @@ def create_app(
     app.state.dispatch = dispatch  # hands each newly queued run to the queue (Celery); local workers poll
     app.state.api_url = api_url
     app.state.send_message = send_message  # (Message): the embed confirmation email
+    app.state.contact_desk = ContactDesk(
+        send_message or (lambda message: print(message.text, flush=True)), team_address=contact_address
+    )
     app.include_router(public.router)
     app.include_router(embed.router)  # CORS for allowed partner origins is handled inside this router
     app.include_router(internal.router)
@@ -91,4 +96,5 @@ def app_from_settings(settings: Any = None) -> FastAPI:
         ),
         api_url=settings.api_url,
         send_message=mailer.send,
+        contact_address=settings.mail_from,
     )

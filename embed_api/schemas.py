@@ -119,3 +119,9 @@ class ConfirmUploadOut(BaseModel):
     width: int
     height: int
     run_id: uuid.UUID | None = None
+
+
+class ContactIn(BaseModel):
+    name: str = Field(default="", max_length=200)
+    email: str = Field(max_length=320)
+    message: str = Field(max_length=5000)

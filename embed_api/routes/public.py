@@ -22,6 +22,7 @@ from embed_api.schemas import (
     CodeVerifyIn,
     ConfirmUploadIn,
     ConfirmUploadOut,
+    ContactIn,
     CreateUploadIn,
     CreateUploadOut,
     PresignedUploadOut,
@@ -29,6 +30,7 @@ from embed_api.schemas import (
     SessionOut,
 )
 from services import analyses, auth, email_change, uploads
+from services.contact import ContactError
 
 router = APIRouter(prefix="/api", tags=["public"])
 
@@ -74,6 +76,23 @@ def verify_code(body: CodeVerifyIn, request: Request, factory: SessionFactoryDep
         if result.error is None:
             return SessionOut(token=result.token, email=result.user.email, is_admin=result.user.is_admin)
     raise HTTPException(status.HTTP_400_BAD_REQUEST, {"reason": result.error.reason, "message": str(result.error)})
+
+
+@router.post("/contact", status_code=202)
+def contact(body: ContactIn, request: Request) -> dict[str, str]:
+    """The contact form: emailed to the team."""
+    desk = request.app.state.contact_desk
+    try:
+        desk.submit(
+            name=body.name,
+            email=body.email,
+            message=body.message,
+            client=request.client.host if request.client else "unknown",
+        )
+    except ContactError as exc:
+        code = status.HTTP_429_TOO_MANY_REQUESTS if exc.rate_limited else status.HTTP_400_BAD_REQUEST
+        raise HTTPException(code, str(exc)) from exc
+    return {"message": "Thanks: we will answer by email."}
 
 
 @router.post("/auth/change-email", status_code=202)

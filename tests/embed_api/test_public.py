@@ -109,3 +109,15 @@ def test_change_email_by_link(api, factory):
     assert again.status_code == 400
     with factory() as session:
         assert queries.get_user_by_email(session=session, email="dora@new.example.com") is not None
+
+
+def test_contact_form_is_mailed_and_rate_limited(factory):
+    sent = []
+    client = TestClient(create_app(session_factory=factory, internal_token="t", send_message=sent.append))
+    body = {"name": "Coach", "email": "coach@example.com", "message": "Can Poser score slalom?"}
+    assert client.post("/api/contact", json={**body, "email": "nope"}).status_code == 400
+    assert client.post("/api/contact", json={**body, "message": "  "}).status_code == 400
+    for _ in range(5):
+        assert client.post("/api/contact", json=body).status_code == 202
+    assert client.post("/api/contact", json=body).status_code == 429
+    assert len(sent) == 5 and "Can Poser score slalom?" in sent[0].text and sent[0].to == "team@localhost"

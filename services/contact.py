@@ -1,0 +1,59 @@
+"""The contact form: a message from a visitor, emailed to the team (with a per-address rate limit)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from services.mail import Message
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_PER_HOUR = 5
+
+
+class ContactError(ValueError):
+    """The message was refused; ``rate_limited`` tells a 429 from a 400."""
+
+    def __init__(self, message: str, *, rate_limited: bool = False) -> None:
+        super().__init__(message)
+        self.rate_limited = rate_limited
+
+
+class ContactDesk:
+    """Validates and forwards contact messages; remembers recent senders per client address.
+
+    The limit lives in this process (the sidecar runs one); it guards the team's inbox from a
+    form being scripted, not from a determined attacker.
+    """
+
+    def __init__(self, send: Callable[[Message], None], *, team_address: str, max_per_hour: int = MAX_PER_HOUR):
+        self._send = send
+        self._team = team_address
+        self._max = max_per_hour
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def submit(self, *, name: str, email: str, message: str, client: str, now: float | None = None) -> None:
+        name, email, message = name.strip(), email.strip(), message.strip()
+        if not _EMAIL.match(email):
+            raise ContactError(f"{email!r} is not an email address")
+        if not message:
+            raise ContactError("the message is empty")
+        now = time.time() if now is None else now
+        with self._lock:
+            recent = self._recent[client]
+            while recent and recent[0] < now - 3600:
+                recent.popleft()
+            if len(recent) >= self._max:
+                raise ContactError("too many messages from here: try again in an hour", rate_limited=True)
+            recent.append(now)
+        self._send(
+            Message(
+                to=self._team,
+                subject=f"Poser contact form: {name or email}",
+                text=f"From: {name} <{email}>\n\n{message}\n",
+            )
+        )
