@@ -28,8 +28,8 @@ from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.render import render_videos
+from poser_pipeline.sam2_loader import Sam2Config, choose_backend
 from poser_pipeline.sam2_pass import run_sam2_tracking_pass
-from poser_pipeline.sam2_tracker import Sam2Config, choose_backend
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.skeleton import CORE_LANDMARKS
 from poser_pipeline.smooth import smooth_series

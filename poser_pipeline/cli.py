@@ -12,7 +12,7 @@ from tqdm import tqdm
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import parse_box
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.sam2_tracker import Sam2UnavailableError
+from poser_pipeline.sam2_loader import Sam2UnavailableError
 
 _STAGE_NAMES = {"track": "track + pose", "smooth": "smooth", "render": "render videos"}
 
