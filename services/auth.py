@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,8 +27,7 @@ from sqlalchemy.orm import Session
 
 from db import queries
 from db.models import User, UserSession, VerificationCode, utcnow
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+from services.checks import hash_token, looks_like_email
 
 
 @dataclass(frozen=True)
@@ -62,10 +60,6 @@ def _code_hash(secret_key: str, email: str, code: str) -> str:
     return hmac.new(secret_key.encode(), f"{email}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def request_code(
     *,
     session: Session,
@@ -85,7 +79,7 @@ def request_code(
     """
     now = now or utcnow()
     address = queries.normalise_email(email)
-    if not _EMAIL.match(address):
+    if not looks_like_email(address):
         raise AuthError("invalid_email", f"{email!r} is not an email address")
     hour_ago = now - timedelta(hours=1)
     recent = select(func.count()).select_from(VerificationCode).where(VerificationCode.created_at > hour_ago)
@@ -143,7 +137,7 @@ def verify_code(
         session=session, email=address
     )
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), expires_at=now + policy.session_ttl))
+    session.add(UserSession(user_id=user.id, token_hash=hash_token(token), expires_at=now + policy.session_ttl))
     session.flush()
     return VerifyResult(user=user, token=token)
 
@@ -151,7 +145,7 @@ def verify_code(
 def user_for_token(*, session: Session, token: str, now: datetime | None = None) -> User | None:
     """The signed-in user of a session token, or ``None`` (unknown, expired or revoked)."""
     now = now or utcnow()
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     return session.get(User, row.user_id)
@@ -159,7 +153,7 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
 
 def revoke_session(*, session: Session, token: str, now: datetime | None = None) -> bool:
     """Sign a session out; returns whether it was active."""
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == _token_hash(token)))
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = now or utcnow()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
+from services.checks import looks_like_email
 from services.mail import Message
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_PER_HOUR = 5
 
 
@@ -38,7 +37,7 @@ class ContactDesk:
 
     def submit(self, *, name: str, email: str, message: str, client: str, now: float | None = None) -> None:
         name, email, message = name.strip(), email.strip(), message.strip()
-        if not _EMAIL.match(email):
+        if not looks_like_email(email):
             raise ContactError(f"{email!r} is not an email address")
         if not message:
             raise ContactError("the message is empty")

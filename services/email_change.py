@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -13,17 +11,13 @@ from sqlalchemy.orm import Session
 
 from db import queries
 from db.models import EmailChangeToken, User, utcnow
+from services.checks import hash_token, looks_like_email
 
 TOKEN_TTL = timedelta(hours=24)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class EmailChangeError(ValueError):
     """The change was refused; the message says why."""
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def request_email_change(
@@ -36,7 +30,7 @@ def request_email_change(
 ) -> None:
     """Create a change token and hand ``(new_email, token)`` to ``send_link`` (it builds the URL)."""
     address = queries.normalise_email(new_email)
-    if not _EMAIL.match(address):
+    if not looks_like_email(address):
         raise EmailChangeError(f"{new_email!r} is not an email address")
     if address == user.email:
         raise EmailChangeError("that is already your email address")
@@ -45,7 +39,7 @@ def request_email_change(
     token = secrets.token_urlsafe(32)
     session.add(
         EmailChangeToken(
-            user_id=user.id, new_email=address, token_hash=_hash(token), expires_at=(now or utcnow()) + TOKEN_TTL
+            user_id=user.id, new_email=address, token_hash=hash_token(token), expires_at=(now or utcnow()) + TOKEN_TTL
         )
     )
     session.flush()
@@ -55,7 +49,7 @@ def request_email_change(
 def confirm_email_change(*, session: Session, token: str, now: datetime | None = None) -> User:
     """Apply the change a link's token stands for (once, before it expires); returns the user."""
     now = now or utcnow()
-    row = session.scalar(select(EmailChangeToken).where(EmailChangeToken.token_hash == _hash(token)))
+    row = session.scalar(select(EmailChangeToken).where(EmailChangeToken.token_hash == hash_token(token)))
     if row is None or row.used_at is not None:
         raise EmailChangeError("this link is not valid (already used?)")
     if row.expires_at <= now:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -37,13 +36,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import queries
 from db.models import Analysis, EmbedConfirmationToken, Partner, User, utcnow
 from services import analyses, uploads
+from services.checks import hash_token, looks_like_email
 from services.mail import Message, embed_confirmation_message
 from services.storage import Storage
 
 CONFIRMATION_TTL = timedelta(hours=24)
 #: Confirmation emails per skier (email address) per hour: the widget must not become a way to mail-bomb someone.
 LINKS_PER_EMAIL_PER_HOUR = 5
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _RESULTS_CONTEXT = b"poser-embed-results:"
 
 
@@ -74,10 +73,6 @@ class Confirmed:
 
 
 # --- tokens ---------------------------------------------------------------------------------------
-
-
-def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _results_signature(secret_key: str, analysis_id: uuid.UUID) -> str:
@@ -126,7 +121,7 @@ def submit(
         ``invalid_email``, or ``upload_refused`` (empty, too large, not a video).
     """
     address = queries.normalise_email(email)
-    if not _EMAIL.match(address) or len(address) > 320:
+    if not looks_like_email(address) or len(address) > 320:
         raise EmbedError("invalid_email", f"{email!r} is not an email address")
     user = queries.get_user_by_email(session=session, email=address)
     if user is None:  # the email becomes an account; a sign-in later with the same email finds the analysis
@@ -256,7 +251,7 @@ def new_confirmation_link(
     token = secrets.token_urlsafe(32)
     session.add(
         EmbedConfirmationToken(
-            analysis_id=analysis_id, token_hash=_sha256(token), expires_at=now + CONFIRMATION_TTL, created_at=now
+            analysis_id=analysis_id, token_hash=hash_token(token), expires_at=now + CONFIRMATION_TTL, created_at=now
         )
     )
     session.flush()
@@ -274,7 +269,7 @@ def confirm(*, session: Session, token: str, secret_key: str, now: datetime | No
     """
     now = now or utcnow()
     row = session.scalar(
-        select(EmbedConfirmationToken).where(EmbedConfirmationToken.token_hash == _sha256(token)).with_for_update()
+        select(EmbedConfirmationToken).where(EmbedConfirmationToken.token_hash == hash_token(token)).with_for_update()
     )
     if row is None:
         raise EmbedError("unknown", "This confirmation link is not valid. Copy the whole link from the email.")

@@ -7,7 +7,6 @@ browser download is never used); skipped when either is missing.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 from db import queries
 from services.worker import LocalWorker
 from tests.app.conftest import REPO, latest_code
+from tests.ports import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -33,12 +33,6 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _healthy(url: str) -> bool:
@@ -66,7 +60,7 @@ def browser_page(tmp_path: Path):
 @pytest.fixture
 def studio_url(data_dir: Path, tmp_path: Path) -> Iterator[str]:
     """``streamlit run streamlit_app.py`` on a free loopback port with the test's POSER_DATA_DIR."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "POSER_DATA_DIR": str(data_dir)}
     log = (tmp_path / "streamlit.log").open("w")
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]

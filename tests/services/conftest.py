@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,15 +18,10 @@ from moto.server import ThreadedMotoServer
 
 from services.settings import get_settings
 from services.storage.s3 import S3Storage
+from tests.ports import free_port
 
 S3_KEY_ID, S3_SECRET = "testing", "testing"
 S3_REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

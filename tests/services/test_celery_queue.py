@@ -18,15 +18,10 @@ from services.database import load_metric_catalog
 from services.dispatch import make_dispatcher
 from services.settings import get_settings
 from services.storage import make_storage
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
