@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 # Debian packages the test suite needs, installed only when missing.
-APT_TEST_PACKAGES := postgresql redis-server chromium
+APT_TEST_PACKAGES := postgresql redis-server chromium nginx
 
 .PHONY: run demo test lint format bench clean install install-dev install-gpu apt-test
 
