@@ -11,8 +11,10 @@ APT_TEST_PACKAGES := postgresql redis-server chromium nginx
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt constraints.txt | $(PY)
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml | $(PY)
 	$(PIP) install --quiet -r requirements.txt -c constraints.txt
+	# Poser itself, editable, for the `poser` command (services/cli.py); its dependencies are pinned above.
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
