@@ -2,13 +2,15 @@
 
 import streamlit as st
 
-from app import studio
+from app import drafts, studio
 from app.prompt import draw_box
 from app.session import DRAFT, open_analysis, require_user, services
 
 svc = services()
 user = require_user()
 st.title("New analysis")
+#: Marks a draft continued from an earlier upload (no file in the uploader this time).
+RESUMED = "resumed"
 
 uploaded = st.file_uploader("Your clip (MP4, MOV… up to 250 MB)", type=list(studio.VIDEO_EXTENSIONS), key="clip_upload")
 draft: studio.ClipDraft | None = None
@@ -27,13 +29,37 @@ if uploaded is not None:
                 st.session_state.pop(DRAFT, None)
             else:
                 st.session_state[DRAFT] = (uploaded.file_id, draft)
+elif (stored := st.session_state.get(DRAFT)) and stored[0] == RESUMED:
+    draft = stored[1]
+
+
+def _waiting_clips() -> None:
+    """Clips uploaded earlier but never given a box: continue with one, or discard it."""
+    waiting = drafts.waiting_drafts(svc, user)
+    if not waiting:
+        return
+    st.subheader("Or continue with a clip you uploaded")
+    for waiting_draft, uploaded_at in waiting:
+        name_col, go_col, drop_col = st.columns([4, 1, 1])
+        name_col.write(f"**{waiting_draft.filename}** · {waiting_draft.duration_s:.1f} s · uploaded {uploaded_at}")
+        if go_col.button("Continue", key=f"resume-{waiting_draft.analysis_id}"):
+            st.session_state[DRAFT] = (RESUMED, waiting_draft)
+            st.rerun()
+        if drop_col.button("Discard", key=f"discard-{waiting_draft.analysis_id}"):
+            drafts.discard_draft(svc, user, waiting_draft.analysis_id)
+            st.rerun()
+
 
 if draft is None:
     if uploaded is None:
         st.caption(f"At most {svc.settings.max_window_s:g} s of the clip is analysed: you choose which part next.")
+        _waiting_clips()
     st.stop()
 
 st.caption(f"{draft.filename}: {draft.duration_s:.1f} s, {draft.fps:.0f} fps, {draft.width}×{draft.height} px")
+if st.session_state.get(DRAFT, (None,))[0] == RESUMED and st.button("Choose another clip", key="drop_resumed"):
+    st.session_state.pop(DRAFT, None)
+    st.rerun()
 max_window = float(svc.settings.max_window_s)
 step = 1.0 / draft.fps if draft.fps > 0 else 0.04
 end_default = min(draft.duration_s, max_window)

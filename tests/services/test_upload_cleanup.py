@@ -1,0 +1,73 @@
+"""Abandoned uploads are swept after their grace period; anything with a run, or still in time, stays.
+
+Real parts: the database (SQLite and PostgreSQL) and local storage on disk.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from db import queries
+from db.models import Analysis, Upload, utcnow
+from services.storage import LocalStorage
+from services.upload_cleanup import GracePeriods, sweep_abandoned
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalStorage(root=tmp_path / "storage", secret_key="test-secret", base_url="http://127.0.0.1:8000")
+
+
+def _analysis(factory, storage, status: str, age: timedelta, *, with_run: bool = False):
+    with factory.begin() as session:
+        user = queries.create_user(session=session, email=f"{status}-{age.total_seconds():.0f}@example.com")
+        analysis = queries.create_analysis(session=session, owner_id=user.id, filename="clip.mp4", status=status)
+        key = f"uploads/{analysis.id}/clip.mp4"
+        analysis.s3_input_key = key
+        session.add(Upload(analysis_id=analysis.id, storage_key=key, content_type="video/mp4", size_bytes=4))
+        if with_run:
+            queries.create_run(session=session, analysis_id=analysis.id)
+        session.flush()
+        session.execute(update(Analysis).where(Analysis.id == analysis.id).values(updated_at=utcnow() - age))
+    storage.put_bytes(key, b"clip", content_type="video/mp4")
+    return analysis.id, key
+
+
+def test_only_analyses_past_their_grace_period_are_swept(factory, storage):
+    grace = GracePeriods()
+    stale_upload = _analysis(factory, storage, "uploading", grace.uploading + timedelta(minutes=1))
+    fresh_upload = _analysis(factory, storage, "uploading", grace.uploading - timedelta(minutes=5))
+    stale_prompt = _analysis(factory, storage, "awaiting_prompt", grace.awaiting_prompt + timedelta(hours=1))
+    fresh_prompt = _analysis(factory, storage, "awaiting_prompt", timedelta(days=1))
+    stale_confirm = _analysis(factory, storage, "awaiting_confirmation", grace.awaiting_confirmation * 2)
+    old_finished = _analysis(factory, storage, "succeeded", timedelta(days=400), with_run=True)
+
+    deleted = sweep_abandoned(session_factory=factory, storage=storage)
+
+    assert set(deleted) == {stale_upload[0], stale_prompt[0], stale_confirm[0]}
+    with factory() as session:
+        for analysis_id, key in (stale_upload, stale_prompt, stale_confirm):
+            assert session.get(Analysis, analysis_id) is None
+            assert not storage.exists(key)
+        for analysis_id, key in (fresh_upload, fresh_prompt, old_finished):
+            assert session.get(Analysis, analysis_id) is not None
+            assert storage.exists(key)
+    assert sweep_abandoned(session_factory=factory, storage=storage) == []
+
+
+def test_an_analysis_that_moved_on_since_the_scan_is_kept(factory, storage):
+    analysis_id, key = _analysis(factory, storage, "awaiting_prompt", timedelta(days=30))
+    # The person submits their box: updated_at moves, so the grace period restarts.
+    with factory.begin() as session:
+        session.get(Analysis, analysis_id).status = "queued"
+    assert sweep_abandoned(session_factory=factory, storage=storage) == []
+    assert storage.exists(key)
+
+
+def test_grace_periods_are_configurable(factory, storage):
+    analysis_id, _ = _analysis(factory, storage, "uploading", timedelta(minutes=10))
+    short = GracePeriods(uploading=timedelta(minutes=5))
+    assert sweep_abandoned(session_factory=factory, storage=storage, grace=short) == [analysis_id]
