@@ -7,6 +7,7 @@ browser download is never used); skipped when either is missing.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from db import queries
-from services.worker import LocalWorker
 from tests.app.conftest import REPO, latest_code
 from tests.ports import free_port
 
@@ -97,18 +97,53 @@ def test_landing_page_renders_in_chromium(studio_url: str, browser_page, tmp_pat
     assert page.locator("[data-testid='stException']").count() == 0
 
 
-def test_sign_in_draw_a_box_and_read_results_in_chromium(
-    studio_url: str, browser_page, svc, clip_bytes, tmp_path: Path
-):
-    """The real canvas: a mouse drag gives the box (in frame pixels) that the run is queued with."""
+@pytest.fixture
+def local_stack(data_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """``make run``'s stack (scripts/run-local.sh: sidecar, worker process, studio) on free loopback ports."""
+    studio_port, api_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSER_", "AWS_")) and k != "DATABASE_URL"}
+    env |= {
+        "POSER_DATA_DIR": str(data_dir),
+        "POSER_STUDIO_PORT": str(studio_port),
+        "POSER_API_PORT": str(api_port),
+        "GLOG_minloglevel": "2",
+    }
+    log_path = tmp_path / "stack.log"
+    with log_path.open("w") as log:
+        stack = subprocess.Popen(
+            ["scripts/run-local.sh"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        url = f"http://127.0.0.1:{studio_port}"
+        try:
+            deadline = time.monotonic() + 90
+            while not _healthy(url):
+                assert stack.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "the stack did not start in 90 s"
+                time.sleep(0.3)
+            yield url
+        finally:
+            os.killpg(stack.pid, signal.SIGTERM)
+            stack.wait(timeout=30)
+
+
+def test_the_make_run_stack_from_sign_in_to_results_in_chromium(local_stack: str, browser_page, svc, clip_bytes):
+    """Sign in with the mailed code, upload, drag the box on the real canvas, watch the worker process
+    finish the run, and read the results (a playing video, charts, a download). Screenshots of each
+    page land in test-artifacts/studio/ for a person to look at."""
     page, (data, truth) = browser_page, clip_bytes
-    clip = tmp_path / "descent.mp4"
+    shots = REPO / "test-artifacts" / "studio"
+    shots.mkdir(parents=True, exist_ok=True)
+    clip = shots.parent / "descent.mp4"
     clip.write_bytes(data)
-    page.goto(studio_url, wait_until="domcontentloaded")
+
+    page.goto(local_stack, wait_until="domcontentloaded")
+    page.get_by_text("Film a run, draw one box around the skier", exact=False).wait_for(timeout=30_000)
+    page.screenshot(path=str(shots / "1-landing.png"), full_page=True)
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("Email").fill("browser@example.com")
     page.get_by_role("button", name="Send me a code").click()
     page.get_by_text("We sent a 6-digit code").wait_for(timeout=15_000)
+    page.screenshot(path=str(shots / "2-sign-in.png"), full_page=True)
     page.get_by_label("Code").fill(latest_code(svc.settings.mail_log, "browser@example.com"))
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="New analysis").wait_for(timeout=15_000)
@@ -127,26 +162,35 @@ def test_sign_in_draw_a_box_and_read_results_in_chromium(
     page.mouse.move(bb["x"] + x2 * scale_x, bb["y"] + y2 * scale_y, steps=8)
     page.mouse.up()
     page.get_by_text("Box (frame px)").wait_for(timeout=15_000)
-    page.screenshot(path=str(tmp_path / "box.png"), full_page=True)
+    page.screenshot(path=str(shots / "3-new-analysis-box.png"), full_page=True)
     page.get_by_role("button", name="Analyse").click()
-    page.get_by_text("Status: queued", exact=False).wait_for(timeout=15_000)
+    page.get_by_role("heading", name="Progress").wait_for(timeout=15_000)
+    page.screenshot(path=str(shots / "4-progress.png"), full_page=True)
 
     with svc.factory() as session:
         (analysis,) = queries.list_analyses(session=session)
     drawn = (analysis.bbox_x1, analysis.bbox_y1, analysis.bbox_x2, analysis.bbox_y2)
     assert drawn == pytest.approx((x1, y1, x2, y2), abs=2.0)
 
-    assert LocalWorker(svc.factory, svc.storage).run_once() is not None
-    page.get_by_role("button", name="See the results").click(timeout=15_000)  # the fragment polls every 2 s
+    # The worker process of the stack runs it; the progress fragment polls every 2 s without a reload.
+    page.get_by_role("button", name="See the results").click(timeout=120_000)
+    with svc.factory() as session:
+        assert queries.latest_run(session=session, analysis_id=analysis.id).status == "succeeded"
+        assert queries.get_analysis(session=session, analysis_id=analysis.id).progress["percent"] == 100
     page.get_by_role("heading", name="Results").wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").nth(2).wait_for(timeout=30_000)
-    assert page.locator(".js-plotly-plot").count() == 3
-    page.screenshot(path=str(tmp_path / "results.png"), full_page=True)
+    assert page.locator(".js-plotly-plot").count() >= 3
     assert page.locator("[data-testid='stException']").count() == 0
-    page.wait_for_function("document.querySelector('video') && document.querySelector('video').duration > 0")
-    # (a video served as video/mp4 fails with HTTP 500 under starlette 1.10: see app.studio.MEDIA_MIME)
+    # (served as octet-stream: a video/mp4 response fails with HTTP 500 under starlette 1.10, see
+    # app.studio.MEDIA_MIME); readyState >= 2 means Chromium decoded the current frame
+    page.wait_for_function("document.querySelector('video') && document.querySelector('video').readyState >= 2")
+    page.screenshot(path=str(shots / "5-results.png"), full_page=True)
     # one download per page: Chromium holds back a second automatic download without asking
     with page.expect_download() as video:
         page.get_by_role("button", name="overlay.mp4").click()
     assert video.value.suggested_filename == "descent-overlay.mp4"
     assert Path(video.value.path()).read_bytes()[4:8] == b"ftyp"
+
+    page.get_by_role("link", name="My analyses").first.click()
+    page.get_by_text("descent.mp4").first.wait_for(timeout=15_000)
+    page.screenshot(path=str(shots / "6-my-analyses.png"), full_page=True)
