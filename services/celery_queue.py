@@ -2,44 +2,82 @@
 
 The database stays the source of truth: submitting still creates a queued
 ``analysis_runs`` row, and the Celery message only names it. A Celery worker
-claims that run with the same atomic conditional update the local worker uses
-and runs the same :class:`services.worker.LocalWorker` code, so a duplicated
-message or a run that a local worker took first is simply skipped. Start workers
-anywhere (GPU machines included) with the ordinary command::
+claims that run atomically — in the database (``POSER_WORKER_MODE=local``, the
+:class:`services.worker.LocalWorker` code) or over HTTP through the sidecar
+(``POSER_WORKER_MODE=remote``, :class:`services.remote_worker.RemoteWorker`, no
+database credentials) — so a duplicated message or a run another worker took
+first is simply skipped.
 
-    celery -A services.celery_worker worker --concurrency 1
+Routing: analyses go to the ``cpu`` queue, or to the ``gpu`` queue when GPU
+workers are configured (``POSER_GPU_WORKERS=1``; names from ``POSER_CPU_QUEUE`` /
+``POSER_GPU_QUEUE``). Start workers with the ordinary command::
+
+    celery -A services.celery_worker worker -Q cpu --concurrency 1
+    celery -A services.celery_worker worker -Q gpu --concurrency 1   # POSER_TRACKER defaults to sam2
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Iterable, MutableMapping
 from functools import lru_cache
+from typing import Any
 
 from celery import Celery
+
+log = logging.getLogger(__name__)
 
 TASK_NAME = "poser.execute_run"
 
 
-def make_celery(broker_url: str) -> Celery:
-    """A Celery app on ``broker_url`` that delivers each run once and keeps no results."""
+def make_celery(broker_url: str, *, default_queue: str = "cpu") -> Celery:
+    """A Celery app on ``broker_url`` that delivers each run once and keeps no results.
+
+    ``default_queue`` is where a task sent without a queue goes, and what a worker started
+    without ``-Q`` consumes.
+    """
     app = Celery("poser", broker=broker_url)
     app.conf.update(
         task_acks_late=True,  # a worker that dies mid-run leaves the message for another (the run's lease decides)
         worker_prefetch_multiplier=1,  # one long analysis at a time per process
         task_ignore_result=True,
+        task_default_queue=default_queue,
         broker_connection_retry_on_startup=True,
     )
-    app.task(name=TASK_NAME)(_execute_run)
+    # A remote worker that cannot reach the sidecar raises ConnectionError before claiming: the run is
+    # still queued, so retrying the message later loses nothing.
+    app.task(name=TASK_NAME, autoretry_for=(ConnectionError,), retry_backoff=5, retry_backoff_max=300, max_retries=20)(
+        _execute_run
+    )
     return app
 
 
+def default_tracker_for_queues(queues: Iterable[str], *, gpu_queue: str, env: MutableMapping[str, str]) -> str | None:
+    """Set ``POSER_TRACKER=sam2`` in ``env`` for a worker consuming ``gpu_queue``, unless it is set already.
+
+    Returns the tracker the worker will use (``None``: the pipeline's default, ``auto``).
+    """
+    if gpu_queue in set(queues) and not env.get("POSER_TRACKER"):
+        env["POSER_TRACKER"] = "sam2"
+    return env.get("POSER_TRACKER")
+
+
 @lru_cache(maxsize=1)
-def _worker():
+def _worker() -> Any:
+    """The process's worker, by ``POSER_WORKER_MODE``; the remote one never imports the database layer."""
+    from services.settings import get_settings
+
+    settings = get_settings()
+    if settings.worker_mode == "remote":
+        from services.remote_worker import remote_worker_from_settings
+
+        return remote_worker_from_settings(settings)
     from services.worker import worker_from_settings
 
-    return worker_from_settings()
+    return worker_from_settings(settings)
 
 
 def _execute_run(run_id: str) -> bool:
     """Celery task: claim and execute the named run; False when it was no longer queued."""
-    return _worker().run_named(uuid.UUID(run_id))
+    return bool(_worker().run_named(uuid.UUID(run_id)))

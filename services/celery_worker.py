@@ -1,12 +1,38 @@
 """The Celery app for ``celery -A services.celery_worker worker``, configured from the settings.
 
 Kept apart from :mod:`services.celery_queue` because Celery's command line needs an app object at
-import time; nothing else imports this module.
+import time; nothing else imports this module. A worker consuming the GPU queue
+(``-Q gpu``) analyses with SAM2 unless ``POSER_TRACKER`` says otherwise.
 """
 
 from __future__ import annotations
 
-from services.celery_queue import make_celery
+import logging
+import os
+from typing import Any
+
+from celery.signals import worker_init, worker_ready
+
+from services.celery_queue import default_tracker_for_queues, make_celery
 from services.settings import get_settings
 
-app = make_celery(get_settings().broker_url or "redis://127.0.0.1:6379/0")
+log = logging.getLogger(__name__)
+
+_settings = get_settings()
+app = make_celery(_settings.broker_url or "redis://127.0.0.1:6379/0", default_queue=_settings.cpu_queue)
+
+
+@worker_init.connect
+def _gpu_worker_tracker(sender: Any = None, **_: Any) -> None:
+    """Before any task runs: a ``-Q gpu`` worker defaults to the SAM2 tracker (the pipeline reads the env)."""
+    queues = list(sender.app.amqp.queues.consume_from) if sender is not None else []
+    default_tracker_for_queues(queues, gpu_queue=_settings.gpu_queue, env=os.environ)
+    get_settings.cache_clear()  # the task's settings see the tracker just set
+
+
+@worker_ready.connect
+def _say_what_runs_here(sender: Any = None, **_: Any) -> None:
+    """One line once logging is set up (after ``worker_init``): what this worker will do."""
+    queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
+    tracker = os.environ.get("POSER_TRACKER") or "auto"
+    log.info("poser worker: queues %s, tracker %s, mode %s", queues, tracker, _settings.worker_mode)

@@ -15,6 +15,27 @@ from typing import Any
 import httpx
 
 
+def request_with_retries(
+    client: httpx.Client, method: str, url: str, *, retries: int = 3, backoff_s: float = 0.5, **kwargs: Any
+) -> httpx.Response:
+    """Send one request, retrying network errors and 5xx replies ``retries`` times (waits 0.5, 1, 2… s).
+
+    Returns the last response whatever its status (the caller decides what a 4xx means); raises
+    ``httpx.TransportError`` when the last try could not connect.
+    """
+    for attempt in range(retries + 1):
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.TransportError:
+            if attempt == retries:
+                raise
+        else:
+            if response.status_code < 500 or attempt == retries:
+                return response
+        time.sleep(backoff_s * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 class HttpRunReporter:
     """Report one run to ``{base_url}/api/internal/...``.
 
@@ -24,26 +45,29 @@ class HttpRunReporter:
         With ``base_url`` set (tests pass FastAPI's TestClient, which is one).
     token : str
         The internal token.
+    worker_id : str, optional
+        Sent as ``X-Worker-Id``: the sidecar then drops a final status from a worker that lost the run's lease.
     """
 
-    def __init__(self, client: httpx.Client, *, token: str, run_id: uuid.UUID, retries: int = 3) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        token: str,
+        run_id: uuid.UUID,
+        retries: int = 3,
+        worker_id: str | None = None,
+    ) -> None:
         self._client = client
-        self._headers = {"X-Internal-Token": token}
+        self._headers = {"X-Internal-Token": token} | ({"X-Worker-Id": worker_id} if worker_id else {})
         self._base = f"/api/internal/analysis-runs/{run_id}"
         self._retries = retries
 
     def _send(self, method: str, path: str, body: dict[str, Any]) -> None:
-        for attempt in range(self._retries + 1):
-            try:
-                response = self._client.request(method, self._base + path, json=body, headers=self._headers)
-            except httpx.TransportError:
-                if attempt == self._retries:
-                    raise
-            else:
-                if response.status_code < 500 or attempt == self._retries:
-                    response.raise_for_status()
-                    return
-            time.sleep(0.5 * 2**attempt)
+        response = request_with_retries(
+            self._client, method, self._base + path, retries=self._retries, json=body, headers=self._headers
+        )
+        response.raise_for_status()
 
     def progress(self, stage: str, percent: float, message: str = "") -> None:
         self._send("PUT", "/progress", {"stage": stage, "percent": percent, "message": message})

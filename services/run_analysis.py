@@ -1,8 +1,15 @@
 """Execute one claimed run: fetch the clip, run the pipeline, store artifacts, report rows.
 
-Used by every worker (local thread, local process, Celery task). It never
-raises for a failed analysis: the run ends ``failed`` with a reason a person
-can act on, and the technical detail goes to the analysis's ``error_log``.
+Used by every worker (local thread, local process, Celery task, remote GPU
+worker). One body, :func:`execute`, does the work; where the input comes from
+and where artifacts go is a :class:`RunIO` (the database and storage for local
+workers, :mod:`services.db_run_io`; presigned URLs over HTTP for remote ones,
+:mod:`services.http_run_io`), and rows go to a ``RunReporter``. It never raises
+for a failed analysis: the run ends ``failed`` with a reason a person can act
+on, and the technical detail goes to the analysis's ``error_log``.
+
+This module imports no database code, so a remote worker without database
+credentials can use it.
 """
 
 from __future__ import annotations
@@ -12,18 +19,20 @@ import tempfile
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from db import queries
 from poser_pipeline.analyze import AnalysisResult, analyze
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.settings import PipelineSettings
 from services import run_payloads
-from services.reporter import RunReporter
+
+if TYPE_CHECKING:  # services.reporter imports the database layer; remote workers have none
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from services.reporter import RunReporter
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +97,31 @@ class _ThrottledProgress:
         self._last_stage, self._last_at = stage, now
 
 
-def store_artifacts(
-    result: AnalysisResult, *, run_id: uuid.UUID, analysis_id: uuid.UUID, storage: Any, reporter: RunReporter
-) -> None:
-    """Upload each output file through ``storage`` and record it as the run's artifact."""
-    for kind, (filename, content_type) in run_payloads.ARTIFACT_FILES.items():
-        path = result.out_dir / filename
-        key = artifact_key(analysis_id, run_id, filename)
-        storage.put_file(key, path, content_type=content_type)
-        reporter.artifact(kind, key, path.stat().st_size, content_type)
+class RunIO(Protocol):
+    """Where one run's input comes from and where its output files go."""
+
+    def load_input(self) -> RunInput:
+        """The run's input; raises :class:`PoserInputError` with a reason a person reads when unusable."""
+        ...
+
+    def download_clip(self, spec: RunInput, dest: Path) -> None:
+        """Write the uploaded clip to ``dest``."""
+        ...
+
+    def upload_artifacts(self, files: Mapping[str, tuple[Path, str]]) -> dict[str, str]:
+        """Store ``{kind: (path, content_type)}``; returns ``{kind: storage key}``."""
+        ...
+
+
+def store_artifacts(result: AnalysisResult, *, io: RunIO, reporter: RunReporter) -> None:
+    """Upload each output file through ``io`` and record it as the run's artifact."""
+    files = {
+        kind: (result.out_dir / filename, content_type)
+        for kind, (filename, content_type) in run_payloads.ARTIFACT_FILES.items()
+    }
+    keys = io.upload_artifacts(files)
+    for kind, (path, content_type) in files.items():
+        reporter.artifact(kind, keys[kind], path.stat().st_size, content_type)
 
 
 def report_rows(result: AnalysisResult, reporter: RunReporter) -> None:
@@ -110,35 +135,26 @@ def report_rows(result: AnalysisResult, reporter: RunReporter) -> None:
     reporter.segment_metrics(run_payloads.segment_metric_values(result))
 
 
-def execute_run(
+def execute(
+    io: RunIO,
+    reporter: RunReporter,
     *,
     run_id: uuid.UUID,
-    session_factory: sessionmaker[Session],
-    storage: Any,
-    reporter: RunReporter,
     settings: PipelineSettings | None = None,
     progress_interval_s: float = 1.0,
 ) -> AnalysisResult | None:
-    """Run the pipeline for ``run_id`` and report everything; returns the result, or ``None`` on failure."""
-    with session_factory() as session:  # closed before reporting: on SQLite a reader holds the write lock
-        run = queries.get_run(session=session, run_id=run_id)
-        if run is None:
-            raise LookupError(f"no run {run_id}")
-        try:
-            spec: RunInput | PoserInputError = RunInput.from_analysis(
-                queries.get_analysis(session=session, analysis_id=run.analysis_id)
-            )
-        except PoserInputError as exc:
-            spec = exc
-    if isinstance(spec, PoserInputError):
-        reporter.status("failed", error=str(spec))
+    """Run the pipeline for one claimed run and report everything; the result, or ``None`` on failure."""
+    try:
+        spec = io.load_input()
+    except PoserInputError as exc:
+        reporter.status("failed", error=str(exc))
         return None
     reporter.status("running")
     reporter.progress("download", 1.0, "Fetching your video")
     try:
         with tempfile.TemporaryDirectory(prefix="poser-run-") as tmp:
             clip = Path(tmp) / f"input{Path(spec.filename).suffix or '.mp4'}"
-            storage.download_file(spec.input_key, clip)
+            io.download_clip(spec, clip)
             result = analyze(
                 clip,
                 spec.box,
@@ -150,7 +166,7 @@ def execute_run(
                 progress=_ThrottledProgress(reporter, progress_interval_s),
             )
             reporter.progress("store", 95.0, "Saving results")
-            store_artifacts(result, run_id=run_id, analysis_id=spec.analysis_id, storage=storage, reporter=reporter)
+            store_artifacts(result, io=io, reporter=reporter)
             report_rows(result, reporter)
     except PoserInputError as exc:
         reporter.status("failed", error=str(exc), error_log=str(exc))
@@ -164,3 +180,19 @@ def execute_run(
     reporter.status("succeeded", num_frames=result.run["num_frames"], fps=result.info.fps)
     reporter.progress("done", 100.0, "Analysis ready")
     return result
+
+
+def execute_run(
+    *,
+    run_id: uuid.UUID,
+    session_factory: sessionmaker[Session],
+    storage: Any,
+    reporter: RunReporter,
+    settings: PipelineSettings | None = None,
+    progress_interval_s: float = 1.0,
+) -> AnalysisResult | None:
+    """:func:`execute` with the input read from the database and artifacts written to ``storage``."""
+    from services.db_run_io import DbRunIO
+
+    io = DbRunIO(session_factory, storage, run_id=run_id)
+    return execute(io, reporter, run_id=run_id, settings=settings, progress_interval_s=progress_interval_s)

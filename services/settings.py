@@ -54,6 +54,10 @@ class PoserSettings(BaseSettings):
 
     queue: Literal["local", "celery"] = "local"
     broker_url: str | None = None
+    worker_mode: Literal["local", "remote"] = "local"
+    gpu_workers: bool = False
+    cpu_queue: str = Field(default="cpu", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    gpu_queue: str = Field(default="gpu", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
 
     mail: Literal["local", "smtp"] = "local"
     smtp_host: str | None = None
@@ -76,6 +80,11 @@ class PoserSettings(BaseSettings):
     worker_lease_s: PositiveFloat = 60.0
 
     @property
+    def analysis_queue(self) -> str:
+        """The Celery queue analyses are sent to: ``gpu_queue`` when GPU workers are configured, else ``cpu_queue``."""
+        return self.gpu_queue if self.gpu_workers else self.cpu_queue
+
+    @property
     def storage_dir(self) -> Path:
         """Where :class:`services.storage.LocalStorage` keeps its objects: ``<data_dir>/storage``."""
         return self.data_dir / "storage"
@@ -96,6 +105,8 @@ class PoserSettings(BaseSettings):
             problems.append("POSER_STORAGE=s3 needs POSER_S3_BUCKET (the bucket for uploads and artifacts)")
         if self.queue == "celery" and not self.broker_url:
             problems.append("POSER_QUEUE=celery needs POSER_BROKER_URL (e.g. redis://localhost:6379/0)")
+        if self.worker_mode == "remote" and self.internal_token is None:
+            problems.append("POSER_WORKER_MODE=remote needs POSER_INTERNAL_TOKEN (the sidecar's X-Internal-Token)")
         if self.mail == "smtp" and not self.smtp_host:
             problems.append("POSER_MAIL=smtp needs POSER_SMTP_HOST")
         if self.smtp_password is not None and not self.smtp_user:

@@ -24,35 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
 from poser_pipeline.settings import PipelineSettings
+from services.heartbeat import Heartbeat
 from services.reporter import DbRunReporter
 from services.run_analysis import execute_run
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE_S = 60.0
-
-
-class _Heartbeat(threading.Thread):
-    """Renews a run's lease every third of its length until stopped (or the lease is lost)."""
-
-    def __init__(self, renew: Callable[[], bool], every_s: float) -> None:
-        super().__init__(name="poser-heartbeat", daemon=True)
-        self._renew, self._every = renew, every_s
-        self._stop_event = threading.Event()
-        self.lost = False
-
-    def run(self) -> None:
-        while not self._stop_event.wait(self._every):
-            try:
-                if not self._renew():
-                    self.lost = True
-                    return
-            except Exception:  # a database blip: try again next beat; the lease outlives a few misses
-                log.exception("heartbeat failed")
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
 
 
 class LocalWorker:
@@ -125,7 +103,7 @@ class LocalWorker:
                     session=session, run_id=run_id, worker_id=self.worker_id, lease_seconds=self.lease_s
                 )
 
-        beat = _Heartbeat(renew, self.lease_s / 3)
+        beat = Heartbeat(renew, self.lease_s / 3)
         beat.start()
         try:
             result = execute_run(

@@ -3,14 +3,22 @@
 Every route needs ``X-Internal-Token``. The handlers write through the same
 :class:`services.reporter.DbRunReporter` a local worker uses, so a remote
 worker leaves exactly the rows a local one does. Re-sending a request is
-safe: frames upsert on their key, turn structure and metrics replace.
+safe: frames upsert on their key, turn structure and metrics replace, a
+re-claim by the lease holder renews its lease.
+
+Remote workers (no database credentials) first ``POST …/claim`` a run (its
+input and a presigned GET URL of the clip; 409 while another worker holds a
+live lease), renew with ``POST …/heartbeat``, get presigned PUT URLs from
+``POST …/artifact-uploads`` and send ``X-Worker-Id`` with their status, so a
+worker that lost its lease cannot overwrite the run's end.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Header, HTTPException, Request, status
 
 from db import queries
 from embed_api.deps import InternalTokenDep, SessionFactoryDep
@@ -24,17 +32,92 @@ from embed_api.schemas import (
     StatusIn,
     TurnStructureIn,
 )
+from embed_api.worker_schemas import (
+    ArtifactUploadOut,
+    ArtifactUploadsIn,
+    ArtifactUploadsOut,
+    ClaimIn,
+    ClaimOut,
+    HeartbeatIn,
+    HeartbeatOut,
+    RunInputOut,
+)
+from services import remote_runs
 from services.reporter import DbRunReporter
 
 router = APIRouter(prefix="/api/internal", tags=["internal"], dependencies=[InternalTokenDep])
 
 
-def _reporter(factory: SessionFactoryDep, run_id: uuid.UUID) -> DbRunReporter:
+def _reporter(factory: SessionFactoryDep, run_id: uuid.UUID, worker_id: str | None = None) -> DbRunReporter:
     with factory() as session:
         run = queries.get_run(session=session, run_id=run_id)
         if run is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis run {run_id}")
-        return DbRunReporter(factory, run_id=run_id, analysis_id=run.analysis_id)
+        return DbRunReporter(factory, run_id=run_id, analysis_id=run.analysis_id, worker_id=worker_id)
+
+
+def _storage(request: Request):
+    storage = request.app.state.storage
+    if storage is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the sidecar has no storage configured")
+    return storage
+
+
+@router.post("/analysis-runs/{run_id}/claim", response_model=ClaimOut)
+def post_claim(run_id: uuid.UUID, body: ClaimIn, request: Request, factory: SessionFactoryDep) -> ClaimOut:
+    try:
+        claim = remote_runs.claim(
+            factory, _storage(request), run_id=run_id, worker_id=body.worker_id, lease_s=body.lease_s
+        )
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except remote_runs.RunUnavailableError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    spec = claim.spec
+    return ClaimOut(
+        run_id=claim.run_id,
+        analysis_id=claim.analysis_id,
+        worker_id=claim.worker_id,
+        lease_expires_at=claim.lease_expires_at,
+        input=None
+        if spec is None
+        else RunInputOut(
+            filename=spec.filename,
+            input_key=spec.input_key,
+            box=spec.box,
+            start_s=spec.start_s,
+            end_s=spec.end_s,
+            at_s=spec.at_s,
+        ),
+        input_error=claim.input_error,
+        clip_url=claim.clip_url,
+    )
+
+
+@router.post("/analysis-runs/{run_id}/heartbeat", response_model=HeartbeatOut)
+def post_heartbeat(run_id: uuid.UUID, body: HeartbeatIn, factory: SessionFactoryDep) -> HeartbeatOut:
+    try:
+        expires = remote_runs.renew(factory, run_id=run_id, worker_id=body.worker_id, lease_s=body.lease_s)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except remote_runs.RunUnavailableError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return HeartbeatOut(lease_expires_at=expires)
+
+
+@router.post("/analysis-runs/{run_id}/artifact-uploads", response_model=ArtifactUploadsOut)
+def post_artifact_uploads(
+    run_id: uuid.UUID, body: ArtifactUploadsIn, request: Request, factory: SessionFactoryDep
+) -> ArtifactUploadsOut:
+    try:
+        targets = remote_runs.artifact_uploads(
+            factory, _storage(request), run_id=run_id, worker_id=body.worker_id, kinds=list(body.kinds)
+        )
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except remote_runs.RunUnavailableError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return ArtifactUploadsOut(uploads=[ArtifactUploadOut(**t.__dict__) for t in targets])
 
 
 @router.put("/analysis-runs/{run_id}/progress", response_model=Accepted)
@@ -44,8 +127,14 @@ def put_progress(run_id: uuid.UUID, body: ProgressIn, factory: SessionFactoryDep
 
 
 @router.put("/analysis-runs/{run_id}/status", response_model=Accepted)
-def put_status(run_id: uuid.UUID, body: StatusIn, factory: SessionFactoryDep) -> Accepted:
-    _reporter(factory, run_id).status(
+def put_status(
+    run_id: uuid.UUID,
+    body: StatusIn,
+    factory: SessionFactoryDep,
+    x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> Accepted:
+    """With ``X-Worker-Id``, a final status from a worker that no longer holds the run is dropped."""
+    _reporter(factory, run_id, x_worker_id).status(
         body.status, error=body.error, error_log=body.error_log, num_frames=body.num_frames, fps=body.fps
     )
     return Accepted()
