@@ -1,4 +1,4 @@
-"""The studio's process-wide services: settings, database, storage and mailer, built once.
+"""The studio's process-wide services: settings, database, storage, mailer and queue dispatch, built once.
 
 Nothing here imports Streamlit: :func:`build_services` is plain Python (tests call it), and
 :func:`app.session.services` caches it per process with ``st.cache_resource``.
@@ -6,7 +6,10 @@ Nothing here imports Streamlit: :func:`build_services` is plain Python (tests ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.mail import Mailer, make_mailer, sign_in_code_message
 from services.settings import PoserSettings, get_settings
 from services.storage import LocalStorage, Storage, make_storage
+
+log = logging.getLogger(__name__)
+
+
+def _poll_only(run_id: uuid.UUID) -> None:
+    """The local queue's dispatch: nothing to send, local workers poll the database."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,19 @@ class Services:
     factory: sessionmaker[Session]
     storage: Storage
     mailer: Mailer
+    #: Hands a committed, queued run to the queue (``services.dispatch.make_dispatcher``).
+    dispatch: Callable[[uuid.UUID], None] = field(default=_poll_only)
+
+    def queue_run(self, run_id: uuid.UUID) -> None:
+        """Tell the queue about a run committed as ``queued``.
+
+        A failed hand-over is logged, not raised: the run row is the record, so a local worker or a
+        resend still picks it up, and the person should not see an error for a run that exists.
+        """
+        try:
+            self.dispatch(run_id)
+        except Exception:  # the broker's errors vary (kombu, redis, socket): the run stays queued either way
+            log.exception("could not hand run %s to the queue; it stays queued in the database", run_id)
 
     @property
     def secret_key(self) -> str:
@@ -52,6 +74,7 @@ class Services:
 def build_services(settings: PoserSettings | None = None) -> Services:
     """Read the settings, migrate/open the database and build storage and mailer."""
     from services.database import open_database
+    from services.dispatch import make_dispatcher
 
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,4 +83,5 @@ def build_services(settings: PoserSettings | None = None) -> Services:
         factory=open_database(settings.database_url),
         storage=make_storage(settings),
         mailer=make_mailer(settings),
+        dispatch=make_dispatcher(settings),
     )

@@ -21,7 +21,7 @@ from db import queries
 from db.models import Upload, User
 from poser_pipeline.decode import iter_window, probe_video
 from services import analyses, uploads
-from services.analyses import NoResultsError, NotFoundError
+from services.analyses import NoResultsError, NotFoundError, RerunError
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
 from services.uploads import UploadError
 
@@ -30,6 +30,7 @@ __all__ = [
     "ClipDraft",
     "NoResultsError",
     "NotFoundError",
+    "RerunError",
     "Results",
     "UploadError",
 ]
@@ -57,7 +58,8 @@ DOWNLOAD_MIME = {
     "run_json": "application/json",
     "overlay_video": MEDIA_MIME,
 }
-FINISHED = ("succeeded", "failed")
+#: Statuses whose latest run finished: they may run again.
+FINISHED = tuple(sorted(analyses.RERUNNABLE))
 
 
 # -- sign-in -----------------------------------------------------------------------------------------
@@ -187,6 +189,7 @@ def submit(
             max_window_s=svc.settings.max_window_s,
         )
     assert run_id is not None
+    svc.queue_run(run_id)  # after the commit: the worker must find the queued row
     return run_id
 
 
@@ -199,13 +202,19 @@ def detail(svc: Services, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
         return analyses.analysis_detail(session=session, user=user, analysis_id=analysis_id)
 
 
-def try_again(svc: Services, user: User, analysis_id: uuid.UUID) -> uuid.UUID:
-    """Queue a new run of a finished analysis with the same clip and box (its id)."""
+def rerun(svc: Services, user: User, analysis_id: uuid.UUID) -> uuid.UUID:
+    """Queue a new run of a finished analysis with the same clip and box, and hand it to the queue (its id).
+
+    ``RerunError`` while it is not finished; ``NotFoundError`` if it is not the user's (admins: any).
+    """
     with svc.factory.begin() as session:
-        analysis = analyses.owned_analysis(session=session, user=user, analysis_id=analysis_id)
-        if analysis.status not in FINISHED:
-            raise UploadError(f"this analysis is {analysis.status}; only a finished one can run again")
-        return queries.create_run(session=session, analysis_id=analysis.id).id
+        run_id = analyses.rerun(session=session, user=user, analysis_id=analysis_id).id
+    svc.queue_run(run_id)  # after the commit: the worker must find the queued row
+    return run_id
+
+
+#: The progress page's "Try again" is a rerun.
+try_again = rerun
 
 
 @dataclass(frozen=True)
@@ -218,10 +227,10 @@ class AnalysisRow:
 
 
 def my_analyses(svc: Services, user: User) -> list[AnalysisRow]:
-    """The user's analyses, newest first, with the run edge-similarity score where there are results."""
+    """The user's own analyses (admins too: everyone's are on the admin page), newest first, with the run score."""
     rows = []
     with svc.factory() as session:
-        for analysis in analyses.list_analyses(session=session, user=user):
+        for analysis in analyses.list_analyses(session=session, user=user, own_only=True):
             score = None
             if analysis.status == "succeeded":
                 try:

@@ -377,6 +377,29 @@ class EmbedConfirmationToken(Base):
     created_at: Mapped[datetime] = _created_at()
 
 
+class ShareLink(Base):
+    """A read-only, revocable link to one analysis's results for someone without an account (a coach).
+
+    Only the token's SHA-256 is stored (``services.checks.hash_token``): the raw token is shown once,
+    when the link is made. A link is live while ``revoked_at`` is NULL and ``expires_at`` (if any) is
+    in the future; revoked links stay as a record of who shared what.
+    """
+
+    __tablename__ = "share_links"
+    __table_args__ = (CheckConstraint("expires_at IS NULL OR expires_at > created_at", name="expires_after_created"),)
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    analysis_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("analyses.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    # Who made the link; the link outlives a deleted admin account (the analysis owner's deletion cascades anyway).
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = _created_at()
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 # --- turn structure and frames --------------------------------------------------------------------
 
 

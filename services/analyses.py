@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import queries
-from db.models import Analysis, User
+from db.models import Analysis, AnalysisRun, User
 
 EDGE_SIMILARITY_KEYS = ("edge_similarity_run", "edge_similarity_left", "edge_similarity_right")
 TURN_SCORE_KEYS = (
@@ -33,7 +33,15 @@ class NotFoundError(LookupError):
 
 
 class NoResultsError(LookupError):
-    """The analysis has no succeeded run yet."""
+    """The analysis has no succeeded run yet (or the run asked for did not succeed)."""
+
+
+class RerunError(ValueError):
+    """A rerun refused, with a reason a person can act on (e.g. the analysis is still running)."""
+
+
+#: Statuses from which an analysis may run again: its latest run finished (a box prompt exists).
+RERUNNABLE = frozenset({"succeeded", "failed"})
 
 
 def owned_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> Analysis:
@@ -44,12 +52,32 @@ def owned_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> A
     return analysis
 
 
-def list_analyses(*, session: Session, user: User) -> list[Analysis]:
-    """The user's analyses (all of them for an admin), newest first."""
-    return queries.list_analyses(session=session, owner_id=None if user.is_admin else user.id)
+def list_analyses(*, session: Session, user: User, own_only: bool = False) -> list[Analysis]:
+    """The user's analyses (all of them for an admin unless ``own_only``), newest first."""
+    everything = user.is_admin and not own_only
+    return queries.list_analyses(session=session, owner_id=None if everything else user.id)
 
 
-def _run_summary(run: Any) -> dict[str, Any] | None:
+def rerun(*, session: Session, user: User, analysis_id: uuid.UUID) -> AnalysisRun:
+    """Queue a new run of a finished analysis with the same clip and box (owner, or any for an admin).
+
+    The caller dispatches the run to the queue after committing (the worker must find the row).
+
+    Raises
+    ------
+    NotFoundError
+        Not the user's analysis (and the user is not an admin).
+    RerunError
+        The analysis is not finished (still uploading, queued or running).
+    """
+    analysis = owned_analysis(session=session, user=user, analysis_id=analysis_id)
+    if analysis.status not in RERUNNABLE:
+        status = analysis.status.replace("_", " ")
+        raise RerunError(f"this analysis is {status}; only a finished one can run again")
+    return queries.create_run(session=session, analysis_id=analysis.id)
+
+
+def _run_summary(run: AnalysisRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
     return {
@@ -83,20 +111,26 @@ def analysis_detail(*, session: Session, user: User, analysis_id: uuid.UUID) -> 
 @dataclass(frozen=True)
 class _Results:
     analysis: Analysis
-    run: Any
+    run: AnalysisRun
 
 
-def _results(session: Session, user: User, analysis_id: uuid.UUID) -> _Results:
+def _results(session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> _Results:
+    """The analysis and the run to read: ``run_id`` if given (one of its succeeded runs), else the latest succeeded."""
     analysis = owned_analysis(session=session, user=user, analysis_id=analysis_id)
-    run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
-    if run is None:
-        raise NoResultsError("this analysis has no results yet")
+    if run_id is None:
+        run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
+    else:
+        run = queries.get_run(session=session, run_id=run_id)
+        if run is not None and run.analysis_id != analysis.id:
+            run = None  # another analysis's run reads as missing, like another person's analysis
+    if run is None or run.status != "succeeded":
+        raise NoResultsError("this analysis has no results yet" if run_id is None else "this run has no results")
     return _Results(analysis, run)
 
 
-def turns(*, session: Session, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
-    """Turn segments and transition windows of the latest succeeded run."""
-    found = _results(session, user, analysis_id)
+def turns(*, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """Turn segments and transition windows of the latest succeeded run (or of ``run_id``)."""
+    found = _results(session, user, analysis_id, run_id)
     fps = found.run.fps or 30.0
     return {
         "run_id": found.run.id,
@@ -126,9 +160,11 @@ def turns(*, session: Session, user: User, analysis_id: uuid.UUID) -> dict[str, 
     }
 
 
-def edge_similarity(*, session: Session, user: User, analysis_id: uuid.UUID) -> dict[str, Any]:
-    """Run, per-side and per-turn edge similarity (with sub-scores) of the latest succeeded run."""
-    found = _results(session, user, analysis_id)
+def edge_similarity(
+    *, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """Run, per-side and per-turn edge similarity (with sub-scores) of the latest succeeded run (or ``run_id``)."""
+    found = _results(session, user, analysis_id, run_id)
     segments = {s.id: s for s in queries.list_turn_segments(session=session, run_id=found.run.id)}
     run_values: dict[str, float | None] = dict.fromkeys(EDGE_SIMILARITY_KEYS)
     per_turn: dict[int, dict[str, Any]] = {}

@@ -46,8 +46,12 @@ def show_progress(analysis_id: uuid.UUID) -> None:
     elif status == "failed":
         st.error(f"The analysis failed: {run.get('error') or 'no reason was recorded'}")
         if st.button("Try again", key="try_again"):
-            studio.try_again(svc, user, analysis_id)
-            st.rerun()
+            try:
+                studio.rerun(svc, user, analysis_id)
+            except studio.RerunError as exc:  # someone else (an admin, another tab) queued it meanwhile
+                st.warning(str(exc))
+            else:
+                st.rerun()
     elif status == "succeeded":
         st.success("Your results are ready.")
         if st.button("See the results", type="primary", key="open_results"):

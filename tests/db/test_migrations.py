@@ -28,6 +28,7 @@ TABLES = {
     "partners",
     "embed_confirmation_tokens",
     "user_sessions",  # revocable sign-in sessions (migration 0002)
+    "share_links",  # read-only links to one analysis's results (migration 0003)
 }
 
 
