@@ -16,6 +16,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,7 @@ from poser_pipeline.settings import PipelineSettings
 from services.heartbeat import Heartbeat
 from services.reporter import DbRunReporter
 from services.run_analysis import execute_run
+from services.upload_cleanup import sweep_abandoned
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +120,25 @@ class LocalWorker:
         if self._on_finished is not None:
             self._on_finished(run_id, result is not None)
 
-    def run_forever(self, *, poll_s: float = 1.0) -> None:
-        """Work until :meth:`stop` is called, polling the queue every ``poll_s`` seconds when idle."""
+    def sweep_abandoned_uploads(self) -> int:
+        """Delete analyses stuck before their first run past their grace period; returns how many."""
+        deleted = sweep_abandoned(session_factory=self._factory, storage=self._storage)
+        if deleted:
+            log.info("swept %d abandoned upload(s)", len(deleted))
+        return len(deleted)
+
+    def run_forever(self, *, poll_s: float = 1.0, cleanup_every_s: float = 3600.0) -> None:
+        """Work until :meth:`stop` is called, polling the queue every ``poll_s`` seconds when idle.
+
+        Abandoned uploads are swept on start and then every ``cleanup_every_s`` seconds: the worker is
+        the one process every deployment runs, so nothing else needs scheduling.
+        """
+        next_cleanup = 0.0
         while not self._stop.is_set():
             try:
+                if time.monotonic() >= next_cleanup:
+                    next_cleanup = time.monotonic() + cleanup_every_s
+                    self.sweep_abandoned_uploads()
                 if self.run_once() is None:
                     self._stop.wait(poll_s)
             except Exception:  # keep serving: one broken run must not stop the worker

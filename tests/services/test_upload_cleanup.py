@@ -5,6 +5,7 @@ Real parts: the database (SQLite and PostgreSQL) and local storage on disk.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from db import queries
 from db.models import Analysis, Upload, utcnow
 from services.storage import LocalStorage
 from services.upload_cleanup import GracePeriods, sweep_abandoned
+from services.worker import LocalWorker
 
 
 @pytest.fixture
@@ -71,3 +73,23 @@ def test_grace_periods_are_configurable(factory, storage):
     analysis_id, _ = _analysis(factory, storage, "uploading", timedelta(minutes=10))
     short = GracePeriods(uploading=timedelta(minutes=5))
     assert sweep_abandoned(session_factory=factory, storage=storage, grace=short) == [analysis_id]
+
+
+def test_the_worker_loop_sweeps_on_start(factory, storage):
+    stale_id, key = _analysis(factory, storage, "uploading", timedelta(days=2))
+    worker = LocalWorker(factory, storage)
+    loop = threading.Thread(target=worker.run_forever, kwargs={"poll_s": 0.05})
+    loop.start()
+    try:
+        for _ in range(100):
+            with factory() as session:
+                if session.get(Analysis, stale_id) is None:
+                    break
+            threading.Event().wait(0.05)
+    finally:
+        worker.stop()
+        loop.join(timeout=10)
+    assert not loop.is_alive()
+    with factory() as session:
+        assert session.get(Analysis, stale_id) is None
+    assert not storage.exists(key)
