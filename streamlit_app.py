@@ -31,36 +31,51 @@ def _share_token() -> tuple[str | None, bool]:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Poser studio", page_icon="⛷️", layout="wide")
+    st.set_page_config(page_title="Poser studio", page_icon=":material/downhill_skiing:", layout="wide")
     user = current_user()
     token, opened_link = _share_token()
     shared = (
-        [st.Page("app/pages/shared.py", title="Shared results", icon="👀", url_path="shared", default=opened_link)]
+        [
+            st.Page(
+                "app/pages/shared.py",
+                title="Shared results",
+                icon=":material/visibility:",
+                url_path="shared",
+                default=opened_link,
+            )
+        ]
         if token
         else []
     )
     if user is None:
         pages = [
-            st.Page("app/pages/landing.py", title="Welcome", icon="⛷️", default=not opened_link),
-            st.Page("app/pages/sign_in.py", title="Sign in", icon="🔑"),
+            st.Page(
+                "app/pages/landing.py", title="Welcome", icon=":material/downhill_skiing:", default=not opened_link
+            ),
+            st.Page("app/pages/sign_in.py", title="Sign in", icon=":material/login:"),
             *shared,
         ]
         nav = st.navigation(pages)
     else:
         sections = {
             "Analyse": [
-                st.Page("app/pages/new_analysis.py", title="New analysis", icon="🎬", default=not opened_link),
-                st.Page("app/pages/my_analyses.py", title="My analyses", icon="🗂️"),
-                st.Page("app/pages/progress.py", title="Progress", icon="⏳"),
-                st.Page("app/pages/results.py", title="Results", icon="📈"),
-                st.Page("app/pages/compare.py", title="Compare", icon="⚖️"),
+                st.Page(
+                    "app/pages/new_analysis.py",
+                    title="New analysis",
+                    icon=":material/video_call:",
+                    default=not opened_link,
+                ),
+                st.Page("app/pages/my_analyses.py", title="My analyses", icon=":material/folder_open:"),
+                st.Page("app/pages/progress.py", title="Progress", icon=":material/hourglass_top:"),
+                st.Page("app/pages/results.py", title="Results", icon=":material/monitoring:"),
+                st.Page("app/pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
             ],
         }
         if shared:
             sections["Shared with you"] = shared
         if user.is_admin:  # the page refuses non-admins too; hiding it keeps the menu honest
-            sections["Admin"] = [st.Page("app/pages/admin.py", title="Admin", icon="🛠️")]
-        sections["Account"] = [st.Page(_sign_out_page, title="Sign out", icon="🚪", url_path="sign-out")]
+            sections["Admin"] = [st.Page("app/pages/admin.py", title="Admin", icon=":material/admin_panel_settings:")]
+        sections["Account"] = [st.Page(_sign_out_page, title="Sign out", icon=":material/logout:", url_path="sign-out")]
         nav = st.navigation(sections)
         st.sidebar.caption(f"Signed in as {user.email}")
     nav.run()

@@ -15,7 +15,7 @@ st.caption(
 options = compare.choices(svc, user)
 if len(options) < 2:
     st.info("Comparing needs two finished runs: analyse another clip, or rerun one from My analyses.")
-    st.page_link("app/pages/my_analyses.py", label="My analyses", icon="🗂️")
+    st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
     st.stop()
 
 by_run = {str(c.run_id): c for c in options}

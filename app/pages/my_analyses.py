@@ -76,7 +76,7 @@ def _share_panel(analysis_id: uuid.UUID, filename: str) -> None:
 rows = studio.my_analyses(svc, user)
 if not rows:
     st.info("No analyses yet.")
-    st.page_link("app/pages/new_analysis.py", label="Start a new analysis", icon="🎬")
+    st.page_link("app/pages/new_analysis.py", label="Start a new analysis", icon=":material/video_call:")
     st.stop()
 
 widths = [3, 2, 2, 1, 1, 1, 1, 1]

@@ -25,7 +25,7 @@ if uploaded is not None:
                     svc, user, filename=uploaded.name, data=uploaded.getvalue(), content_type=uploaded.type
                 )
             except studio.UploadError as exc:
-                st.error(f"We can't use this file: {exc}", icon="🚫")
+                st.error(f"We can't use this file: {exc}", icon=":material/block:")
                 st.session_state.pop(DRAFT, None)
             else:
                 st.session_state[DRAFT] = (uploaded.file_id, draft)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from app import studio
+from app import eta, studio
 from app.session import current_analysis_id, open_analysis, require_user, services
 
 svc = services()
@@ -14,16 +14,20 @@ st.title("Progress")
 analysis_id = current_analysis_id()
 if analysis_id is None:
     st.info("No analysis chosen: start a new one or open one from My analyses.")
-    st.page_link("app/pages/my_analyses.py", label="My analyses", icon="🗂️")
+    st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
     st.stop()
 
 
-def _elapsed(run: dict) -> str:
+def _elapsed_s(run: dict) -> float | None:
     started = run.get("started_at")
     if started is None:
-        return "waiting for a worker"
-    finished = run.get("finished_at") or datetime.now(UTC)
-    return f"{(finished - started).total_seconds():.0f} s"
+        return None
+    return ((run.get("finished_at") or datetime.now(UTC)) - started).total_seconds()
+
+
+def _elapsed(run: dict) -> str:
+    elapsed = _elapsed_s(run)
+    return "waiting for a worker" if elapsed is None else f"{elapsed:.0f} s"
 
 
 @st.fragment(run_every=2)
@@ -42,7 +46,9 @@ def show_progress(analysis_id: uuid.UUID) -> None:
         st.progress(0, text="Queued: waiting for a worker")
     elif status == "running":
         percent = float(progress.get("percent", 0.0))
-        st.progress(min(max(percent / 100.0, 0.0), 1.0), text=f"{progress.get('message') or progress.get('stage')}")
+        stage = progress.get("message") or progress.get("stage") or "starting"
+        st.progress(min(max(percent / 100.0, 0.0), 1.0), text=f"{stage} · {percent:.0f} %")
+        st.caption(eta.describe_time_left(eta.time_left_s(_elapsed_s(run) or 0.0, percent)))
     elif status == "failed":
         st.error(f"The analysis failed: {run.get('error') or 'no reason was recorded'}")
         if st.button("Try again", key="try_again"):

@@ -40,7 +40,7 @@ st.title("Sign in")
 signed_in = current_user()
 if signed_in is not None:
     st.success(f"You are signed in as {signed_in.email}.")
-    st.page_link("app/pages/new_analysis.py", label="Start a new analysis", icon="🎬")
+    st.page_link("app/pages/new_analysis.py", label="Start a new analysis", icon=":material/video_call:")
     st.stop()
 with st.form("request_code_form"):
     st.text_input("Email", key="sign_in_email", placeholder="you@example.com")
