@@ -70,7 +70,11 @@ def rerun(*, session: Session, user: User, analysis_id: uuid.UUID) -> AnalysisRu
     RerunError
         The analysis is not finished (still uploading, queued or running).
     """
-    analysis = owned_analysis(session=session, user=user, analysis_id=analysis_id)
+    return queue_rerun(session=session, analysis=owned_analysis(session=session, user=user, analysis_id=analysis_id))
+
+
+def queue_rerun(*, session: Session, analysis: Analysis) -> AnalysisRun:
+    """Queue a new run of ``analysis`` if it is finished (``RerunError`` otherwise); no ownership check."""
     if analysis.status not in RERUNNABLE:
         status = analysis.status.replace("_", " ")
         raise RerunError(f"this analysis is {status}; only a finished one can run again")

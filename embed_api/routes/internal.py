@@ -42,7 +42,7 @@ from embed_api.worker_schemas import (
     HeartbeatOut,
     RunInputOut,
 )
-from services import remote_runs
+from services import analyses, remote_runs
 from services.reporter import DbRunReporter
 
 router = APIRouter(prefix="/api/internal", tags=["internal"], dependencies=[InternalTokenDep])
@@ -182,9 +182,13 @@ def post_artifact(run_id: uuid.UUID, body: ArtifactIn, factory: SessionFactoryDe
 @router.post("/analyses/{analysis_id}/reprocessings", response_model=RunCreated, status_code=201)
 def post_reprocessing(analysis_id: uuid.UUID, request: Request, factory: SessionFactoryDep) -> RunCreated:
     with factory.begin() as session:
-        if queries.get_analysis(session=session, analysis_id=analysis_id) is None:
+        analysis = queries.get_analysis(session=session, analysis_id=analysis_id)
+        if analysis is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis {analysis_id}")
-        run = queries.create_run(session=session, analysis_id=analysis_id)
+        try:
+            run = analyses.queue_rerun(session=session, analysis=analysis)
+        except analyses.RerunError as exc:  # a second run beside a live one would race it for the rows
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         created = RunCreated(run_id=run.id, run_number=run.run_number)
     request.app.state.dispatch(created.run_id)
     return created

@@ -111,4 +111,9 @@ def test_frame_batches_are_idempotent_and_status_mirrors(factory):
     assert response.status_code == 201 and response.json()["run_number"] == 2
     with factory() as session:
         assert queries.get_analysis(session=session, analysis_id=analysis_id).status == "queued"
+    # a second request while run 2 is queued would race it: refused, and no run 3
+    again = client.post(f"/api/internal/analyses/{analysis_id}/reprocessings", headers=ok)
+    assert again.status_code == 409 and "queued" in again.json()["detail"]
+    with factory() as session:
+        assert len(queries.list_runs(session=session, analysis_id=analysis_id)) == 2
     assert client.post(f"/api/internal/analyses/{uuid.uuid4()}/reprocessings", headers=ok).status_code == 404
