@@ -1,4 +1,9 @@
-"""Plotly figures of the results page; plain functions over :class:`app.studio.Results` (no Streamlit)."""
+"""Plotly figures of the results page; plain functions over :class:`app.studio.Results` (no Streamlit).
+
+Colours are colour-blind safe (Okabe–Ito): left turns / the left ski blue, right ones orange; the
+chosen turn is shaded yellow on time axes and drawn bold elsewhere. Hovering a point shows its
+frame number and value.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,78 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-LEFT_COLOUR = "#1f77b4"
-RIGHT_COLOUR = "#d62728"
+from app.turn_review import turn_label
+
+LEFT_COLOUR = "#0072B2"
+RIGHT_COLOUR = "#E69F00"
+SELECTED_FILL = "rgba(240, 228, 66, 0.45)"
 TRANSITION_COLOUR = "rgba(120, 120, 120, 0.35)"
 NOT_MEASURABLE_COLOUR = "#bbbbbb"
+MARGIN = {"l": 10, "r": 10, "t": 40, "b": 30}
 
 
-def _turn_label(turn: dict[str, Any]) -> str:
-    return f"Turn {turn['segment_index'] + 1} ({turn['direction']})"
+def side_colour(direction: str) -> str:
+    return LEFT_COLOUR if direction == "left" else RIGHT_COLOUR
 
 
-def turn_timeline(turns: dict[str, Any]) -> go.Figure:
-    """Left/right turn segments (apex marked) and transition windows on a time axis (s)."""
+def _segment(turns: dict[str, Any], selected: int | None) -> dict[str, Any] | None:
+    return next((s for s in turns["segments"] if s["segment_index"] == selected), None)
+
+
+def span_shapes(turns: dict[str, Any], selected: int | None = None) -> list[dict[str, Any]]:
+    """Layout shapes for a time axis (s): grey transition windows and the chosen turn in yellow.
+
+    Built as one list (``add_vrect`` per shape re-validates the layout each time: slow for long runs).
+    """
+    fps = float(turns["fps"]) or 30.0
+    shapes = [
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "x0": tr["window_start_frame"] / fps,
+            "x1": tr["window_end_frame"] / fps,
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": TRANSITION_COLOUR,
+            "opacity": 0.4,
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for tr in turns["transitions"]
+    ]
+    seg = _segment(turns, selected)
+    if seg is not None:
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": seg["start_frame"] / fps,
+                "x1": (seg["end_frame"] + 1) / fps,
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": SELECTED_FILL,
+                "line": {"width": 1, "color": "#8a7d00"},
+                "layer": "below",
+                "name": "chosen turn",
+            }
+        )
+    return shapes
+
+
+def turn_timeline(turns: dict[str, Any], selected: int | None = None) -> go.Figure:
+    """Left/right turn segments (apex marked) and transition windows on a time axis (s).
+
+    The chosen turn (``selected``: segment index) gets a thick black outline.
+    """
     fps = float(turns["fps"]) or 30.0
     fig = go.Figure()
     for seg in turns["segments"]:
-        colour = LEFT_COLOUR if seg["direction"] == "left" else RIGHT_COLOUR
+        colour = side_colour(seg["direction"])
         start, end = seg["start_frame"] / fps, seg["end_frame"] / fps
         note = "" if seg["measurable"] else " · not measurable"
+        chosen = seg["segment_index"] == selected
         fig.add_trace(
             go.Bar(
                 x=[end - start],
@@ -32,10 +91,12 @@ def turn_timeline(turns: dict[str, Any]) -> go.Figure:
                 y=["turns"],
                 orientation="h",
                 marker_color=colour if seg["measurable"] else NOT_MEASURABLE_COLOUR,
-                marker_line_color=colour,
-                marker_line_width=2,
-                name=_turn_label(seg),
-                hovertemplate=f"{_turn_label(seg)}{note}<br>%{{base:.2f}}–{end:.2f} s<extra></extra>",
+                marker_line_color="black" if chosen else colour,
+                marker_line_width=4 if chosen else 2,
+                name=turn_label(seg),
+                customdata=[seg["segment_index"]],
+                hovertemplate=f"{turn_label(seg)}{note}<br>frames {seg['start_frame']}–{seg['end_frame']}"
+                f"<br>%{{base:.2f}}–{end:.2f} s<extra></extra>",
                 showlegend=False,
             )
         )
@@ -46,7 +107,7 @@ def turn_timeline(turns: dict[str, Any]) -> go.Figure:
                     y=["turns"],
                     mode="markers",
                     marker={"symbol": "diamond", "size": 10, "color": "black"},
-                    hovertemplate=f"apex of {_turn_label(seg)}: %{{x:.2f}} s<extra></extra>",
+                    hovertemplate=f"apex of {turn_label(seg)}: frame {seg['apex_frame']}, %{{x:.2f}} s<extra></extra>",
                     showlegend=False,
                 )
             )
@@ -59,41 +120,53 @@ def turn_timeline(turns: dict[str, Any]) -> go.Figure:
                 y=["transitions"],
                 orientation="h",
                 marker_color=TRANSITION_COLOUR,
-                hovertemplate=f"transition {tr['transition_index'] + 1}: %{{base:.2f}}–{end:.2f} s<extra></extra>",
+                hovertemplate=f"transition {tr['transition_index'] + 1}: frames {tr['window_start_frame']}–"
+                f"{tr['window_end_frame']}<br>%{{base:.2f}}–{end:.2f} s<extra></extra>",
                 showlegend=False,
             )
         )
     fig.update_layout(
         barmode="overlay",
         height=220,
-        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        margin=MARGIN,
         xaxis_title="time in the window (s)",
-        title="Turns (blue: left, red: right, grey fill: not measurable) and transitions",
+        title="Turns (blue: left, orange: right, grey fill: not measurable"
+        + ("; black outline: the chosen turn" if selected is not None else "")
+        + ") and transitions",
     )
     return fig
 
 
-def edge_similarity_bars(similarity: dict[str, Any], segments: list[dict[str, Any]]) -> go.Figure:
-    """Per-turn edge similarity (0–100); not-measurable turns drawn as empty outlined bars at 0."""
+def edge_similarity_bars(
+    similarity: dict[str, Any], segments: list[dict[str, Any]], selected: int | None = None
+) -> go.Figure:
+    """Per-turn edge similarity (0–100); not-measurable turns drawn as empty outlined bars at 0.
+
+    Each bar carries its segment index as ``customdata`` (clicking a bar chooses the turn);
+    the chosen one has a thick black outline.
+    """
     by_index = {t["segment_index"]: t for t in similarity["turns"]}
-    labels, values, colours, texts = [], [], [], []
+    labels, values, colours, texts, lines = [], [], [], [], []
     for seg in segments:
         turn = by_index.get(seg["segment_index"], {})
         score = turn.get("edge_similarity")
         measurable = bool(seg["measurable"]) and score is not None and np.isfinite(score)
-        labels.append(_turn_label(seg))
+        labels.append(turn_label(seg))
         values.append(float(score) if measurable else 0.0)
-        colours.append((LEFT_COLOUR if seg["direction"] == "left" else RIGHT_COLOUR) if measurable else "white")
+        colours.append(side_colour(seg["direction"]) if measurable else "white")
         texts.append(f"{score:.0f}" if measurable else "not measurable")
+        lines.append(4 if seg["segment_index"] == selected else 1)
     fig = go.Figure(
         go.Bar(
             x=labels,
             y=values,
             marker_color=colours,
-            marker_line_color="#555555",
-            marker_line_width=1,
+            marker_line_color=["black" if w > 1 else "#555555" for w in lines],
+            marker_line_width=lines,
             text=texts,
             textposition="outside",
+            customdata=[s["segment_index"] for s in segments],
+            hovertemplate="%{x}: %{text}<extra></extra>",
         )
     )
     run = similarity.get("edge_similarity_run")
@@ -102,34 +175,43 @@ def edge_similarity_bars(similarity: dict[str, Any], segments: list[dict[str, An
     fig.update_layout(
         yaxis={"range": [0, 110], "title": "edge similarity (0–100)"},
         height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 30},
-        title="Edge similarity per turn",
+        margin=MARGIN,
+        title="Edge similarity per turn" + (" (click a bar to choose the turn)" if selected is not None else ""),
     )
     return fig
 
 
 def edge_angle_curves(
-    time_s: np.ndarray, left_deg: np.ndarray, right_deg: np.ndarray, turns: dict[str, Any] | None = None
+    time_s: np.ndarray,
+    left_deg: np.ndarray,
+    right_deg: np.ndarray,
+    turns: dict[str, Any] | None = None,
+    *,
+    frame_index: np.ndarray | None = None,
+    selected: int | None = None,
 ) -> go.Figure:
-    """Edge angle of each ski over time (deg), transition windows shaded; gaps stay gaps."""
+    """Edge angle of each ski over time (deg), transitions grey, the chosen turn yellow; gaps stay gaps."""
+    frames = np.arange(len(time_s)) if frame_index is None else frame_index
+    hover = "frame %{customdata}<br>%{x:.2f} s<br>%{y:.1f} deg<extra>%{fullData.name}</extra>"
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=time_s, y=left_deg, mode="lines", name="left ski", line={"color": LEFT_COLOUR}))
-    fig.add_trace(go.Scatter(x=time_s, y=right_deg, mode="lines", name="right ski", line={"color": RIGHT_COLOUR}))
-    if turns is not None:
-        fps = float(turns["fps"]) or 30.0
-        for tr in turns["transitions"]:
-            fig.add_vrect(
-                x0=tr["window_start_frame"] / fps,
-                x1=tr["window_end_frame"] / fps,
-                fillcolor=TRANSITION_COLOUR,
-                opacity=0.4,
-                line_width=0,
+    for name, values, colour in (("left ski", left_deg, LEFT_COLOUR), ("right ski", right_deg, RIGHT_COLOUR)):
+        fig.add_trace(
+            go.Scatter(
+                x=time_s,
+                y=values,
+                mode="lines",
+                name=name,
+                line={"color": colour},
+                customdata=frames,
+                hovertemplate=hover,
             )
+        )
     fig.update_layout(
+        shapes=span_shapes(turns, selected) if turns is not None else [],
         xaxis_title="time in the window (s)",
-        yaxis_title="edge angle (deg)",
+        yaxis_title="edge angle (deg, + toward the skier's left)",
         height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        margin=MARGIN,
         title="Edge angle per ski",
     )
     return fig

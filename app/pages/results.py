@@ -1,10 +1,11 @@
-"""Results of the current analysis: overlay video, turns, edge similarity, edge angles, findings, downloads."""
+"""Results of the current analysis: scores, video, the chosen turn, findings, charts over time and per turn."""
 
 import math
 
 import streamlit as st
 
-from app import charts, studio
+from app import results_view, studio
+from app.results_view_cache import review as load_review
 from app.session import artifact, current_analysis_id, open_analysis, require_user, results, services
 
 svc = services()
@@ -13,11 +14,12 @@ st.title("Results")
 analysis_id = current_analysis_id()
 if analysis_id is None:
     st.info("No analysis chosen: open one from My analyses.")
-    st.page_link("app/pages/my_analyses.py", label="My analyses", icon="🗂️")
+    st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
     st.stop()
 
 try:
     res = results(user, analysis_id)
+    review = load_review(user, analysis_id)
 except studio.NotFoundError:
     st.error("This analysis does not exist (or is not yours).")
     st.stop()
@@ -45,31 +47,20 @@ turns_col.metric("Turns", f"{len(segments)}", help=f"{len(measurable)} measurabl
 for warning in res.warnings:
     st.warning(warning)
 
-video, findings = st.columns([3, 2])
-with video:
-    if "overlay_video" in res.downloads:
-        st.video(artifact(run_key, res.downloads["overlay_video"][0]), format=studio.MEDIA_MIME)
-    else:
-        st.info("No overlay video for this run.")
-with findings:
-    st.markdown("#### Coaching findings")
-    if not res.feedback:
-        st.caption("No findings for this run.")
-    for finding in res.feedback:
-        turns = ", ".join(str(t + 1) for t in finding.get("turns") or [])
-        st.markdown(f"- {finding.get('message', '')}" + (f" *(turns {turns})*" if turns else ""))
-
-st.plotly_chart(charts.turn_timeline(res.turns), key="turn_timeline")
-st.plotly_chart(charts.edge_similarity_bars(res.similarity, segments), key="edge_similarity_chart")
-st.plotly_chart(
-    charts.edge_angle_curves(res.time_s, res.edge_left_deg, res.edge_right_deg, res.turns), key="edge_angle_chart"
-)
+selected = results_view.chosen_turn(run_key, segments)
+if segments:
+    results_view.turn_picker(segments, review.reasons)
+results_view.media(run_key, res, review, selected)
+results_view.findings(res.feedback, segments)
+results_view.time_charts(res, review, selected)
+results_view.turn_axis_charts(run_key, res, review, selected)
 
 st.markdown("#### Turns")
 by_index = {t["segment_index"]: t for t in res.similarity["turns"]}
 table = []
 for seg in segments:
     score = by_index.get(seg["segment_index"], {}).get("edge_similarity")
+    reasons = review.reasons.get(seg["segment_index"], [])
     table.append(
         {
             "turn": seg["segment_index"] + 1,
@@ -77,6 +68,7 @@ for seg in segments:
             "start (s)": round(seg["start_frame"] / res.fps, 2),
             "end (s)": round(seg["end_frame"] / res.fps, 2),
             "edge similarity": _score(score) if seg["measurable"] else "not measurable",
+            "why not measurable": "" if seg["measurable"] else "; ".join(reasons),
             "partial": "yes" if seg["is_partial"] else "",
         }
     )

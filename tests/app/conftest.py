@@ -73,3 +73,105 @@ def clip_bytes(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, tuple[f
     path = tmp_path_factory.mktemp("clip") / "descent.mp4"
     truth = write_moving_figure_clip(path, fps=25.0, n_frames=30, seed=9)
     return path.read_bytes(), tuple(float(v) for v in truth[0])
+
+
+# -- a finished run of the synthetic skier (tests/app/test_results_review.py, benchmarks/studio_results.py) ---
+
+
+def _frame_colour(index: int) -> tuple[int, int, int]:
+    """The flat BGR colour of seeded video frame ``index``: its base-16 digits (blue lowest), each ×16 + 8."""
+    return (index % 16) * 16 + 8, (index // 16 % 16) * 16 + 8, (index // 256 % 16) * 16 + 8
+
+
+def frame_number_in(image_rgb) -> int:
+    """The frame number a seeded video frame carries in its colour (read from its centre pixel)."""
+    r, g, b = (int(v) for v in image_rgb[image_rgb.shape[0] // 2, image_rgb.shape[1] // 2])
+    return round((b - 8) / 16) + 16 * round((g - 8) / 16) + 256 * round((r - 8) / 16)
+
+
+def _write_numbered_video(path: Path, n_frames: int, fps: float, size: tuple[int, int] = (320, 240)) -> None:
+    """An H.264 clip whose frame ``i`` is flat :func:`_frame_colour` (i) with its number written in a corner."""
+    import cv2
+    import numpy as np
+
+    from poser_pipeline.video_writer import H264Writer
+
+    w, h = size
+    with H264Writer(path, w, h, fps=fps, preset="ultrafast", crf=12) as writer:
+        for i in range(n_frames):
+            image = np.empty((h, w, 3), np.uint8)
+            image[:] = _frame_colour(i)
+            cv2.putText(image, f"frame {i}", (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (255, 255, 255), 2)
+            writer.write(image, i * 1000.0 / fps)
+
+
+def seed_synthetic_run(
+    svc: Services,
+    email: str,
+    *,
+    params=None,
+    lost: tuple[int, int] | None = None,
+    filename: str = "synthetic.mp4",
+    centred: bool = True,
+):
+    """A succeeded run of the synthetic skier owned by ``email``, written as a local worker writes one.
+
+    The skier (``poser_pipeline.synthetic_skier``) goes through the real metrics; its rows go through
+    ``DbRunReporter`` and ``services.run_payloads`` (the worker's own path). ``lost`` = frames
+    ``(a, b)`` without usable pose (a turn there becomes unmeasurable). The overlay (and centred)
+    video is a numbered clip: frame ``i`` is flat :func:`_frame_colour` (i). Returns the analysis id.
+    """
+    import json
+    import tempfile
+    from types import SimpleNamespace
+
+    from db import queries
+    from poser_pipeline.metrics.feedback import coaching_feedback
+    from poser_pipeline.metrics.series import compute_frame_series
+    from poser_pipeline.metrics.summary import summarize_run
+    from poser_pipeline.metrics.turns import segment_turns
+    from poser_pipeline.synthetic_skier import SkierParams, generate_run
+    from services import run_payloads
+    from services.reporter import DbRunReporter
+    from services.run_analysis import artifact_key, report_rows
+
+    run = generate_run(params or SkierParams(inside_delay_s=0.15, seed=1))
+    valid = ~run.truth["dropped"]
+    if lost is not None:
+        valid[lost[0] : lost[1]] = False
+    series = compute_frame_series(run.world_xyz, valid, fps=run.fps, image_xy=run.image_xy)
+    structure = segment_turns(series.turn_signal_raw, fps=run.fps)
+    metrics = summarize_run(series, structure, fps=run.fps)
+    n = len(valid)
+    box = (100.0, 40.0, 220.0, 220.0)
+    tracking = SimpleNamespace(
+        num_frames=n,
+        boxes=[box] * n,
+        timestamps_ms=[i * 1000.0 / run.fps for i in range(n)],
+        confidence=[0.9] * n,
+        lost=[False] * n,
+    )
+    result = SimpleNamespace(tracking=tracking, series=series, turns=structure, metrics=metrics)
+    with svc.factory.begin() as session:
+        user = queries.get_user_by_email(session=session, email=email) or queries.create_user(
+            session=session, email=email
+        )
+        analysis = queries.create_analysis(session=session, owner_id=user.id, filename=filename, fps=run.fps)
+        run_row = queries.create_run(session=session, analysis_id=analysis.id)
+        queries.set_run_status(session=session, run_id=run_row.id, status="running")
+        analysis_id, run_id = analysis.id, run_row.id
+    reporter = DbRunReporter(svc.factory, run_id=run_id, analysis_id=analysis_id)
+    report_rows(result, reporter)  # type: ignore[arg-type]  # the fields report_rows reads
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "overlay.mp4"
+        _write_numbered_video(video, n, run.fps)
+        run_json = Path(tmp) / "run.json"
+        run_json.write_text(json.dumps({"feedback": [f.as_dict() for f in coaching_feedback(metrics)], "warnings": []}))
+        files = {"overlay_video": video, "run_json": run_json} | ({"centred_video": video} if centred else {})
+        for kind, path in files.items():
+            name, content_type = run_payloads.ARTIFACT_FILES[kind]
+            key = artifact_key(analysis_id, run_id, name)
+            svc.storage.put_file(key, path, content_type=content_type)
+            reporter.artifact(kind, key, path.stat().st_size, content_type)
+    reporter.status("succeeded", num_frames=n, fps=run.fps)
+    return analysis_id

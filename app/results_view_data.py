@@ -1,0 +1,121 @@
+"""What the results page's turn review reads beyond :class:`app.studio.Results`, without Streamlit.
+
+The body series (``frames`` columns), each turn's measurability reasons (``metric_values.details``)
+and the stored videos of the latest succeeded run; plus one frame decoded from a stored video.
+Ownership is checked by ``services.analyses`` on every load.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from app.context import Services
+from app.turn_review import BODY_METRICS
+from db import queries
+from db.models import User
+from poser_pipeline.decode import iter_window, probe_video
+from services import analyses
+from services.analyses import NoResultsError, NotFoundError
+
+#: Videos the page can play: artifact kind → label.
+VIDEOS = {"overlay_video": "Pose overlay", "centred_video": "Skier-centred replay"}
+
+
+@dataclass(frozen=True)
+class Review:
+    """Per-frame series and per-turn notes of one run (plain data: cacheable by run id).
+
+    ``series`` maps a :data:`app.turn_review.BODY_METRICS` key to a ``(T,)`` float array in the
+    metric's unit (scaled as its spec says; NaN where unknown); ``timestamps_ms`` ``(T,)`` is
+    the stream time of each frame (ms from the clip's first frame); ``reasons`` maps a
+    segment index to why that turn is not measurable; ``videos`` maps an artifact kind to its
+    storage key.
+    """
+
+    run_id: uuid.UUID
+    frame_index: np.ndarray
+    timestamps_ms: np.ndarray
+    series: dict[str, np.ndarray]
+    reasons: dict[int, list[str]] = field(default_factory=dict)
+    videos: dict[str, str] = field(default_factory=dict)
+
+
+def _column(frames: list, name: str) -> np.ndarray:
+    return np.array([np.nan if (v := getattr(f, name)) is None else v for f in frames], dtype=float)
+
+
+def load_review(svc: Services, user: User, analysis_id: uuid.UUID) -> Review:
+    """Body series, measurability reasons and stored videos of the latest succeeded run.
+
+    Raises :class:`NotFoundError` (not the user's) or :class:`NoResultsError` (no succeeded run).
+    """
+    with svc.factory() as session:
+        found = analyses.analysis_detail(session=session, user=user, analysis_id=analysis_id)
+        run_id = found["results_run_id"]
+        if run_id is None:
+            raise NoResultsError("this analysis has no results yet")
+        frames = queries.list_frames(session=session, run_id=run_id)
+        segment_of = {s.id: s.segment_index for s in queries.list_turn_segments(session=session, run_id=run_id)}
+        reasons: dict[int, list[str]] = {}
+        for value, _key in queries.list_metric_values(session=session, run_id=run_id):
+            # every metric of a turn carries the same reasons: the first one seen is enough
+            if value.turn_segment_id in segment_of and value.details and value.details.get("reasons"):
+                reasons.setdefault(segment_of[value.turn_segment_id], [str(r) for r in value.details["reasons"]])
+        videos = {}
+        for kind in VIDEOS:
+            artifact = queries.get_artifact(session=session, run_id=run_id, kind=kind)
+            if artifact is not None:
+                videos[kind] = artifact.storage_key
+    series = {key: _column(frames, spec.column) * spec.scale for key, spec in BODY_METRICS.items()}
+    return Review(
+        run_id=run_id,
+        frame_index=np.array([f.frame_index for f in frames], dtype=int),
+        timestamps_ms=_column(frames, "timestamp_ms"),
+        series=series,
+        reasons=reasons,
+        videos=videos,
+    )
+
+
+def frame_time_s(review: Review, frame: int, fps: float) -> float:
+    """Seconds from a stored video's first frame to window frame ``frame``.
+
+    The overlay keeps the stream's timestamps, so the frame's own time (minus the first frame's)
+    finds it even in a variable-frame-rate clip; without timestamps, ``frame / fps``.
+    """
+    where = np.flatnonzero(review.frame_index == frame)
+    stamps = review.timestamps_ms
+    if len(where) and np.isfinite(stamps[where[0]]) and np.isfinite(stamps[0]):
+        return float(stamps[where[0]] - stamps[0]) / 1000.0
+    return frame / (fps or 30.0)
+
+
+def decode_frame(path: Path, t_s: float, fps: float) -> np.ndarray:
+    """The upright frame nearest ``t_s`` seconds from a video's first frame, ``(H, W, 3) uint8`` RGB.
+
+    Seeks to the keyframe before ``t_s`` and decodes from there: one GOP, never the whole clip.
+    """
+    info = probe_video(path)
+    half = 0.5 / (fps or info.fps or 30.0)
+    t = min(max(t_s, 0.0), max(info.duration_s - half, 0.0))
+    for frame in iter_window(info, max(t - half, 0.0), info.duration_s + 1.0):
+        return np.ascontiguousarray(frame.to_bgr()[:, :, ::-1])
+    raise NotFoundError(f"no frame at {t:.2f} s")
+
+
+def jpeg_data_url(image_rgb: np.ndarray, *, quality: int = 85) -> str:
+    """``image_rgb`` ``(H, W, 3) uint8`` as a ``data:image/jpeg;base64,…`` URL.
+
+    ``st.image`` shows it without Streamlit's media endpoint, whose responses for image and video
+    types fail behind Streamlit 1.60's gzip middleware (see ``app.studio.MEDIA_MIME``).
+    """
+    ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(image_rgb[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("the frame could not be encoded as JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg.tobytes()).decode("ascii")
