@@ -206,8 +206,8 @@ def hud_lines(turns: TurnStructure, series: FrameSeries) -> list[str]:
         if turns.in_transition_window[i]:
             parts.append(f"transition {turns.turn_transition_id[i] + 1}")
         elif turns.turn_segment_id[i] >= 0:
-            seg = turns.segments[turns.turn_segment_id[i]]
-            parts.append(f"{seg.direction} turn {seg.index} {turns.turn_phase_01[i]:4.0%}")
+            seg = turns.segments[turns.turn_segment_id[i]]  # numbered from 1 on screen, like transitions
+            parts.append(f"{seg.direction} turn {seg.index + 1} {turns.turn_phase_01[i]:4.0%}")
         left, right = series.edge_left_deg[i], series.edge_right_deg[i]
         if np.isfinite(left) and np.isfinite(right):
             parts.append(f"edge L {left:+3.0f}  R {right:+3.0f} deg")

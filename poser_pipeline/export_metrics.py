@@ -91,7 +91,7 @@ def write_metrics_csv(path: Path, metrics: RunMetrics) -> None:
 
 
 def turn_table(metrics: RunMetrics) -> str:
-    """A short per-turn table for the terminal."""
+    """A short per-turn table for the terminal (turns numbered from 1, as the studio shows them)."""
     lines = [f"{'turn':>4} {'dir':<5} {'frames':>11} {'dur s':>6} {'edge sim':>8} {'lag ms':>7}  note"]
     for t in metrics.turns:
         v = t.values
@@ -99,7 +99,7 @@ def turn_table(metrics: RunMetrics) -> str:
         lag = f"{v['lag_ms']:7.0f}" if "lag_ms" in v else f"{'-':>7}"
         frames = f"{t.segment.start}-{t.segment.end}"
         lines.append(
-            f"{t.segment.index:>4} {t.segment.direction:<5} {frames:>11} {v['duration_s']:6.2f} {sim} {lag}  "
+            f"{t.segment.index + 1:>4} {t.segment.direction:<5} {frames:>11} {v['duration_s']:6.2f} {sim} {lag}  "
             + "; ".join(t.reasons)
         )
     run = metrics.values.get("edge_similarity_run")

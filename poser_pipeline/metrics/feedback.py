@@ -123,7 +123,9 @@ def coaching_feedback(metrics: RunMetrics) -> list[Finding]:
             findings.append(
                 Finding(
                     key=f"{rule.key}_{side}",
-                    message=rule.message.format(side=side, mean=mean, unit=rule.unit, turns=", ".join(map(str, ids))),
+                    message=rule.message.format(
+                        side=side, mean=mean, unit=rule.unit, turns=", ".join(str(i + 1) for i in ids)
+                    ),  # people count turns from 1 (the studio and CLI do); ``turns`` keeps the 0-based indices
                     focus=rule.focus,
                     turns=ids,
                     apex_frames=[t.segment.apex for t in hits],
