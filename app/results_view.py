@@ -7,6 +7,7 @@ picker, a click on a bar of the edge-similarity chart and a finding's turn butto
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import streamlit as st
@@ -185,4 +186,74 @@ def turn_axis_charts(run_key: str, res: studio.Results, review: results_view_dat
             st.plotly_chart(
                 results_view_charts.turn_axis_comparison(curves, bands, title=label(key), unit=unit, selected=selected),
                 key=chart_key,
+            )
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.0f}"
+
+
+def render(res: studio.Results, review: results_view_data.Review, *, downloads: bool) -> None:
+    """The whole results view below the title: scores, turn picker, media, findings, charts, turn table.
+
+    The owner's results page and a share link's page both draw it; only the owner gets ``downloads``.
+    """
+    run_key = str(res.run_id)
+    segments = res.turns["segments"]
+    measurable = [s for s in segments if s["measurable"]]
+    run_col, left_col, right_col, turns_col = st.columns(4)
+    run_col.metric("Edge similarity (run)", _score(res.similarity.get("edge_similarity_run")))
+    left_col.metric("Left turns", _score(res.similarity.get("edge_similarity_left")))
+    right_col.metric("Right turns", _score(res.similarity.get("edge_similarity_right")))
+    turns_col.metric("Turns", f"{len(segments)}", help=f"{len(measurable)} measurable")
+    for warning in res.warnings:
+        st.warning(warning)
+
+    selected = chosen_turn(run_key, segments)
+    if segments:
+        turn_picker(segments, review.reasons)
+    media(run_key, res, review, selected)
+    findings(res.feedback, segments)
+    time_charts(res, review, selected)
+    turn_axis_charts(run_key, res, review, selected)
+    turn_table(res, review)
+    if downloads:
+        download_buttons(res)
+
+
+def turn_table(res: studio.Results, review: results_view_data.Review) -> None:
+    """One row per turn: direction, times, edge similarity or why it is not measurable."""
+    st.markdown("#### Turns")
+    by_index = {t["segment_index"]: t for t in res.similarity["turns"]}
+    table = []
+    for seg in res.turns["segments"]:
+        score = by_index.get(seg["segment_index"], {}).get("edge_similarity")
+        reasons = review.reasons.get(seg["segment_index"], [])
+        table.append(
+            {
+                "turn": seg["segment_index"] + 1,
+                "direction": seg["direction"],
+                "start (s)": round(seg["start_frame"] / res.fps, 2),
+                "end (s)": round(seg["end_frame"] / res.fps, 2),
+                "edge similarity": _score(score) if seg["measurable"] else "not measurable",
+                "why not measurable": "" if seg["measurable"] else "; ".join(reasons),
+                "partial": "yes" if seg["is_partial"] else "",
+            }
+        )
+    st.dataframe(table, hide_index=True, key="turn_table")
+
+
+def download_buttons(res: studio.Results) -> None:
+    """A button per stored artifact (fetched only when pressed)."""
+    st.markdown("#### Downloads")
+    cols = st.columns(len(studio.DOWNLOADS))
+    for col, (kind, label) in zip(cols, studio.DOWNLOADS.items(), strict=True):
+        if kind in res.downloads:
+            key, filename = res.downloads[kind]
+            col.download_button(
+                label,
+                data=lambda key=key: artifact(str(res.run_id), key),
+                file_name=filename,
+                mime=studio.DOWNLOAD_MIME[kind],
+                key=f"download-{kind}",
             )

@@ -33,6 +33,11 @@ def review(user: User, analysis_id: uuid.UUID) -> results_view_data.Review:
     return _review_for_run(str(run_id), str(user.id), str(analysis_id))
 
 
+def shared_review(analysis_id: uuid.UUID, owner_id: uuid.UUID, run_id: uuid.UUID) -> results_view_data.Review:
+    """The turn review of a shared analysis, read as its owner (call only after the share token was checked)."""
+    return _review_for_run(str(run_id), str(owner_id), str(analysis_id))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def turn_axis(
     run_id: str, metric: str, sign: str, _values: np.ndarray, _segments: list[dict[str, Any]]

@@ -42,7 +42,8 @@ def test_a_signed_out_visitor_with_a_link_sees_the_results_read_only(svc: Servic
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Turns"] == "3"
     assert metrics["Edge similarity (run)"] == "80"
-    assert len(at.get("plotly_chart")) == 3
+    charts = {e.proto.id.rsplit("-", 1)[-1] for e in at.get("plotly_chart")}  # the results page's own view
+    assert {"turn_timeline", "edge_similarity_chart", "edge_angle_chart", "body_metrics_chart"} <= charts
     table = at.dataframe[0].value
     assert list(table["edge similarity"]) == ["60", "not measurable", "80"]
     assert len(at.button) == 0  # read-only: nothing to click that changes anything
@@ -54,7 +55,7 @@ def test_a_revoked_link_shows_a_message_and_nothing_else(svc: Services):
     owner = get_user(svc, stored.user_id)
     url = sharing.create_link(svc, owner, stored.analysis_id)
     at = _visit(_token(url))
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) >= 4
     (link,) = sharing.live_links(svc, owner, stored.analysis_id)
     sharing.revoke_link(svc, owner, link.id)
     at.run()  # the same visitor, next page run: the token is checked again
@@ -103,7 +104,7 @@ def test_the_owner_makes_and_revokes_a_link_in_my_analyses(svc: Services):
     (code,) = at.code
     token = _token(code.value)
     assert len(at.get("plotly_chart")) == 0
-    assert _visit(token).title[0].value == "Shared results" and len(_visit(token).get("plotly_chart")) == 3
+    assert _visit(token).title[0].value == "Shared results" and len(_visit(token).get("plotly_chart")) >= 4
 
     (link,) = sharing.live_links(svc, get_user(svc, stored.user_id), stored.analysis_id)
     at.button(key=f"revoke-{link.id.hex}").click().run()
@@ -125,7 +126,7 @@ def test_a_stranger_cannot_revoke_or_list_anothers_links(svc: Services):
         sharing.revoke_link(svc, stranger, link.id)
     with pytest.raises(studio.NotFoundError):
         sharing.live_links(svc, stranger, stored.analysis_id)
-    assert len(_visit(_token(url)).get("plotly_chart")) == 3  # still live
+    assert len(_visit(_token(url)).get("plotly_chart")) >= 4  # still live
 
 
 def test_a_link_to_an_analysis_without_results_says_so(svc: Services):
