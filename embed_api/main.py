@@ -14,10 +14,13 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from embed_api.routes import embed, internal, public
+from embed_api.body_limit import MAX_JSON_BODY_BYTES, BodyLimit
+from embed_api.routes import embed, embed_pages, internal, public
 from embed_api.routes import storage as storage_routes
+from services import embed as embed_service
 from services.contact import ContactDesk
 from services.mail import Message
+from services.rate_limit import RateLimiter
 
 
 def _print_code(email: str, code: str) -> None:
@@ -38,6 +41,9 @@ def create_app(
     api_url: str | None = None,
     send_message: Callable[[Message], None] | None = None,
     contact_address: str = "team@localhost",
+    embed_submissions_per_client_per_hour: int = embed_service.SUBMISSIONS_PER_CLIENT_PER_HOUR,
+    embed_submissions_per_partner_per_hour: int = embed_service.SUBMISSIONS_PER_PARTNER_PER_HOUR,
+    max_json_body_bytes: int = MAX_JSON_BODY_BYTES,
 ) -> FastAPI:
     """The sidecar app over one database.
 
@@ -45,7 +51,9 @@ def create_app(
     codes; ``send_code(email, code)`` delivers them (the mailer in production);
     ``storage`` deletes a deleted analysis's files. ``api_url`` is the sidecar's public URL (embed
     confirmation links; the request's base URL when ``None``); ``send_message`` sends the embed
-    confirmation email (printed when ``None``).
+    confirmation email (printed when ``None``). ``embed_submissions_per_*_per_hour`` cap widget
+    submissions per client address and per partner (429 past them); ``max_json_body_bytes`` caps
+    request bodies outside uploads and the internal endpoints (413 past it).
     """
     if not internal_token:
         raise ValueError("an internal token is required (POSER_INTERNAL_TOKEN)")
@@ -64,7 +72,11 @@ def create_app(
     app.state.contact_desk = ContactDesk(
         send_message or (lambda message: print(message.text, flush=True)), team_address=contact_address
     )
+    app.state.embed_client_limiter = RateLimiter(limit=embed_submissions_per_client_per_hour, window_s=3600.0)
+    app.state.embed_submissions_per_partner_per_hour = embed_submissions_per_partner_per_hour
+    app.add_middleware(BodyLimit, limit=max_json_body_bytes)
     app.include_router(public.router)
+    app.include_router(embed_pages.router)  # first: "confirm" and "results" are reserved slugs
     app.include_router(embed.router)  # CORS for allowed partner origins is handled inside this router
     app.include_router(internal.router)
     app.include_router(storage_routes.router)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 
 class ProgressIn(BaseModel):
@@ -19,17 +19,75 @@ class StatusIn(BaseModel):
     status: Literal["queued", "running", "succeeded", "failed"]
     error: str | None = Field(default=None, max_length=2000)
     error_log: str | None = None
-    num_frames: int | None = Field(default=None, ge=0)
-    fps: float | None = Field(default=None, gt=0)
+    num_frames: int | None = Field(default=None, ge=0, le=10_000_000)
+    fps: float | None = Field(default=None, gt=0, le=10_000)
 
 
 class FramesIn(BaseModel):
     frames: list[dict[str, Any]] = Field(max_length=5000)
 
 
+_FRAME = Field(ge=0, le=10_000_000)
+
+
+class _TransitionRow(BaseModel):
+    """One transition window, frame indices of the analysed window (checked, then passed on as a dict)."""
+
+    transition_index: int = _FRAME
+    window_start_frame: int = _FRAME
+    center_frame: int = _FRAME
+    window_end_frame: int = _FRAME
+
+
+class _SegmentRow(BaseModel):
+    """One turn; transition references must name transitions of the same request."""
+
+    segment_index: int = _FRAME
+    start_frame: int = _FRAME
+    end_frame: int = _FRAME
+    apex_frame: int | None = Field(default=None, ge=0, le=10_000_000)
+    direction: str = Field(max_length=8)
+    is_partial: bool = False
+    start_transition_index: int | None = None
+    end_transition_index: int | None = None
+    confidence: float | None = None
+    measurable: bool = True
+
+
 class TurnStructureIn(BaseModel):
-    transitions: list[dict[str, Any]]
-    segments: list[dict[str, Any]]
+    """Transitions and segments as dicts (the reporter's format); each is validated so bad rows are a 422."""
+
+    transitions: list[dict[str, Any]] = Field(max_length=10_000)
+    segments: list[dict[str, Any]] = Field(max_length=10_000)
+
+    @field_validator("transitions")
+    @classmethod
+    def _transitions(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        checked = [{**row, **_TransitionRow.model_validate(row).model_dump()} for row in rows]
+        _unique(checked, "transition_index")
+        return checked
+
+    @field_validator("segments")
+    @classmethod
+    def _segments(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        checked = [{**row, **_SegmentRow.model_validate(row).model_dump()} for row in rows]
+        _unique(checked, "segment_index")
+        return checked
+
+    @model_validator(mode="after")
+    def _references(self) -> TurnStructureIn:
+        known = {t["transition_index"] for t in self.transitions}
+        for segment in self.segments:
+            for key in ("start_transition_index", "end_transition_index"):
+                if segment.get(key) is not None and segment[key] not in known:
+                    raise ValueError(f"segment {segment['segment_index']}: {key} {segment[key]} is not a transition")
+        return self
+
+
+def _unique(rows: list[dict[str, Any]], key: str) -> None:
+    values = [row[key] for row in rows]
+    if len(set(values)) != len(values):
+        raise ValueError(f"{key} values must be unique")
 
 
 class MetricValuesIn(BaseModel):

@@ -1,4 +1,4 @@
-"""The ``poser`` command: ``poser partner create|list|deactivate`` (more groups may join).
+"""The ``poser`` command: ``poser partner create|list|update|deactivate`` (more groups may join).
 
 Uses the configured database (``DATABASE_URL`` / ``POSER_DATA_DIR``, see :func:`services.settings.get_settings`),
 migrated to head on open. ``--database-url`` overrides it.
@@ -11,6 +11,9 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session
+
+from db.models import Partner
 from services import partners
 
 
@@ -39,7 +42,50 @@ def _parser() -> argparse.ArgumentParser:
 
     deactivate = commands.add_parser("deactivate", help="switch a partner's widget off")
     deactivate.add_argument("slug")
+
+    update = commands.add_parser(
+        "update", help="change a partner's name, domains, contact or active state", description=UPDATE_HELP
+    )
+    update.add_argument("slug")
+    update.add_argument("--name", help="new display name")
+    update.add_argument("--add-domain", action="append", default=[], metavar="DOMAIN", help="allow a domain too")
+    update.add_argument("--remove-domain", action="append", default=[], metavar="DOMAIN", help="stop allowing one")
+    update.add_argument(
+        "--set-domain", action="append", metavar="DOMAIN", help="replace the whole list (repeat for several)"
+    )
+    update.add_argument("--contact-email", help="new contact email ('' clears it)")
+    update.add_argument("--active", choices=("on", "off"), help="switch the widget on or off")
     return parser
+
+
+UPDATE_HELP = (
+    "Change only what is given. Domain edits apply in order: --set-domain replaces the list, then "
+    "--remove-domain, then --add-domain. A partner keeps at least one domain."
+)
+
+
+def _update(session: Session, args: argparse.Namespace) -> Partner:
+    partner = partners.get_partner(session=session, slug=args.slug)
+    if partner is None:
+        raise partners.PartnerError(f"no partner {args.slug!r}")
+    edits_domains = args.set_domain is not None or args.add_domain or args.remove_domain
+    domains = (
+        partners.edit_domains(
+            partner.allowed_domains or [], add=args.add_domain, remove=args.remove_domain, replace=args.set_domain
+        )
+        if edits_domains
+        else None
+    )
+    if args.name is None and domains is None and args.contact_email is None and args.active is None:
+        raise partners.PartnerError("nothing to change: give --name, a domain option, --contact-email or --active")
+    return partners.update_partner(
+        session=session,
+        slug=args.slug,
+        name=args.name,
+        allowed_domains=domains,
+        contact_email=args.contact_email,
+        active=None if args.active is None else args.active == "on",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 print(f"created partner {partner.slug} ({partner.name}): {', '.join(partner.allowed_domains)}")
                 print(f'embed: <script src="/embed/widget.js" data-partner="{partner.slug}"></script>')
+            elif args.command == "update":
+                partner = _update(session, args)
+                state = "active" if partner.active else "inactive"
+                print(f"updated partner {partner.slug} ({partner.name}, {state}): {', '.join(partner.allowed_domains)}")
             elif args.command == "deactivate":
                 partner = partners.deactivate_partner(session=session, slug=args.slug)
                 print(f"deactivated partner {partner.slug}")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 
 from services.checks import looks_like_email
 from services.mail import Message
+from services.rate_limit import RateLimiter
 
 MAX_PER_HOUR = 5
 
@@ -31,9 +29,7 @@ class ContactDesk:
     def __init__(self, send: Callable[[Message], None], *, team_address: str, max_per_hour: int = MAX_PER_HOUR):
         self._send = send
         self._team = team_address
-        self._max = max_per_hour
-        self._recent: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+        self._limiter = RateLimiter(limit=max_per_hour, window_s=3600.0)
 
     def submit(self, *, name: str, email: str, message: str, client: str, now: float | None = None) -> None:
         name, email, message = name.strip(), email.strip(), message.strip()
@@ -41,14 +37,8 @@ class ContactDesk:
             raise ContactError(f"{email!r} is not an email address")
         if not message:
             raise ContactError("the message is empty")
-        now = time.time() if now is None else now
-        with self._lock:
-            recent = self._recent[client]
-            while recent and recent[0] < now - 3600:
-                recent.popleft()
-            if len(recent) >= self._max:
-                raise ContactError("too many messages from here: try again in an hour", rate_limited=True)
-            recent.append(now)
+        if not self._limiter.hit(client, now=now):
+            raise ContactError("too many messages from here: try again in an hour", rate_limited=True)
         self._send(
             Message(
                 to=self._team,

@@ -35,14 +35,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
 from db.models import Analysis, EmbedConfirmationToken, Partner, User, utcnow
-from services import analyses, uploads
+from services import uploads
 from services.checks import hash_token, looks_like_email
 from services.mail import Message, embed_confirmation_message
+from services.rate_limit import RateLimiter
 from services.storage import Storage
 
 CONFIRMATION_TTL = timedelta(hours=24)
 #: Confirmation emails per skier (email address) per hour: the widget must not become a way to mail-bomb someone.
 LINKS_PER_EMAIL_PER_HOUR = 5
+#: Submissions per client address per hour (kept in the sidecar's memory: analyses store no address).
+SUBMISSIONS_PER_CLIENT_PER_HOUR = 20
+#: Submissions through one partner per hour (counted in the database): a ceiling on a hijacked widget.
+SUBMISSIONS_PER_PARTNER_PER_HOUR = 300
 _RESULTS_CONTEXT = b"poser-embed-results:"
 
 
@@ -112,17 +117,28 @@ def submit(
     content_type: str,
     max_bytes: int,
     secret_key: str,
+    client: str | None = None,
+    client_limiter: RateLimiter | None = None,
+    per_partner_per_hour: int = SUBMISSIONS_PER_PARTNER_PER_HOUR,
+    now: datetime | None = None,
 ) -> Submitted:
     """Start an embed analysis owned by the skier's account (created on first use) and presign its upload.
+
+    ``client_limiter`` (keyed by ``client``, the caller's address) and ``per_partner_per_hour`` cap
+    submissions per hour; a refused submission creates nothing.
 
     Raises
     ------
     EmbedError
-        ``invalid_email``, or ``upload_refused`` (empty, too large, not a video).
+        ``invalid_email``, ``upload_refused`` (empty, too large, not a video) or ``rate_limited``.
     """
     address = queries.normalise_email(email)
     if not looks_like_email(address) or len(address) > 320:
         raise EmbedError("invalid_email", f"{email!r} is not an email address")
+    if submissions_last_hour(session=session, partner_id=partner.id, now=now) >= per_partner_per_hour:
+        raise EmbedError("rate_limited", "This site has sent too many clips this hour: try again later.")
+    if client_limiter is not None and not client_limiter.hit(f"embed-submit:{client or 'unknown'}"):
+        raise EmbedError("rate_limited", "Too many clips were sent from your network this hour: try again later.")
     user = queries.get_user_by_email(session=session, email=address)
     if user is None:  # the email becomes an account; a sign-in later with the same email finds the analysis
         user = queries.create_user(session=session, email=address)
@@ -231,6 +247,13 @@ def upload_complete(
     return {"analysis_id": analysis_id, "status": "awaiting_confirmation", **info}
 
 
+def submissions_last_hour(*, session: Session, partner_id: uuid.UUID, now: datetime | None = None) -> int:
+    """How many analyses were started through this partner in the last hour."""
+    since = (now or utcnow()) - timedelta(hours=1)
+    query = select(func.count()).select_from(Analysis).where(Analysis.partner_id == partner_id)
+    return int(session.scalar(query.where(Analysis.created_at > since)) or 0)
+
+
 def links_sent_last_hour(*, session: Session, owner_id: uuid.UUID, now: datetime | None = None) -> int:
     """How many confirmation links went to this skier's email in the last hour."""
     since = (now or utcnow()) - timedelta(hours=1)
@@ -258,19 +281,9 @@ def new_confirmation_link(
     return f"{api_url.rstrip('/')}/api/embed/confirm?token={token}"
 
 
-def confirm(*, session: Session, token: str, secret_key: str, now: datetime | None = None) -> Confirmed:
-    """Use a confirmation token: mark it used and queue the analysis's first run.
-
-    Raises
-    ------
-    EmbedError
-        ``unknown`` (no such token), ``used`` (opened before), ``expired`` (older than 24 h), or
-        ``not_waiting`` (the analysis is no longer waiting for confirmation).
-    """
-    now = now or utcnow()
-    row = session.scalar(
-        select(EmbedConfirmationToken).where(EmbedConfirmationToken.token_hash == hash_token(token)).with_for_update()
-    )
+def _usable_token(session: Session, token: str, now: datetime, *, lock: bool) -> tuple[Any, Analysis]:
+    query = select(EmbedConfirmationToken).where(EmbedConfirmationToken.token_hash == hash_token(token))
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise EmbedError("unknown", "This confirmation link is not valid. Copy the whole link from the email.")
     if row.used_at is not None:
@@ -280,6 +293,29 @@ def confirm(*, session: Session, token: str, secret_key: str, now: datetime | No
     analysis = queries.get_analysis(session=session, analysis_id=row.analysis_id)
     if analysis is None or analysis.status != "awaiting_confirmation":
         raise EmbedError("not_waiting", "This analysis is no longer waiting for confirmation.")
+    return row, analysis
+
+
+def check_confirmation(*, session: Session, token: str, now: datetime | None = None) -> Analysis:
+    """The analysis a confirmation token would queue, without using the token.
+
+    The emailed link opens a page that only *offers* to confirm: mail scanners fetch links before
+    people do, so a GET must not queue anything. Raises like :func:`confirm`.
+    """
+    return _usable_token(session, token, now or utcnow(), lock=False)[1]
+
+
+def confirm(*, session: Session, token: str, secret_key: str, now: datetime | None = None) -> Confirmed:
+    """Use a confirmation token: mark it used and queue the analysis's first run (the page's POST).
+
+    Raises
+    ------
+    EmbedError
+        ``unknown`` (no such token), ``used`` (used before), ``expired`` (older than 24 h), or
+        ``not_waiting`` (the analysis is no longer waiting for confirmation).
+    """
+    now = now or utcnow()
+    row, analysis = _usable_token(session, token, now, lock=True)  # locked: two clicks queue one run
     row.used_at = now
     run = queries.create_run(session=session, analysis_id=analysis.id)
     return Confirmed(
@@ -287,60 +323,3 @@ def confirm(*, session: Session, token: str, secret_key: str, now: datetime | No
         run_id=run.id,
         results_token=results_token(secret_key=secret_key, analysis_id=analysis.id),
     )
-
-
-def status(*, session: Session, analysis: Analysis) -> dict[str, Any]:
-    """What the widget polls: status, progress and whether results are ready."""
-    latest = queries.latest_run(session=session, analysis_id=analysis.id)
-    return {
-        "analysis_id": analysis.id,
-        "status": analysis.status,
-        "progress": analysis.progress,
-        "confirmed": latest is not None,
-        "results_ready": queries.latest_succeeded_run(session=session, analysis_id=analysis.id) is not None,
-        "error": latest.error if latest is not None and latest.status == "failed" else None,
-    }
-
-
-def feedback(*, session: Session, analysis: Analysis) -> dict[str, Any]:
-    """The edge-similarity summary of the latest succeeded run (run, per side, per turn).
-
-    Raises
-    ------
-    analyses.NoResultsError
-        No run has succeeded yet.
-    """
-    owner = session.get(User, analysis.owner_id) if analysis.owner_id else None
-    if owner is None:
-        raise analyses.NoResultsError("this analysis has no results yet")
-    scores = analyses.edge_similarity(session=session, user=owner, analysis_id=analysis.id)
-    return {
-        "analysis_id": analysis.id,
-        "filename": analysis.filename,
-        "status": analysis.status,
-        "run_id": scores["run_id"],
-        "edge_similarity_run": scores["edge_similarity_run"],
-        "edge_similarity_left": scores["edge_similarity_left"],
-        "edge_similarity_right": scores["edge_similarity_right"],
-        "turns": [
-            {k: t.get(k) for k in ("segment_index", "direction", "measurable", "edge_similarity")}
-            for t in scores["turns"]
-        ],
-    }
-
-
-def results(*, session: Session, token: str, secret_key: str) -> dict[str, Any]:
-    """Status and (when ready) the feedback of the analysis a results token grants.
-
-    Raises
-    ------
-    EmbedNotFoundError
-        A malformed or forged token, or a deleted analysis.
-    """
-    analysis_id = analysis_for_results_token(secret_key=secret_key, token=token)
-    analysis = queries.get_analysis(session=session, analysis_id=analysis_id) if analysis_id else None
-    if analysis is None:
-        raise EmbedNotFoundError("no results for this link")
-    out = status(session=session, analysis=analysis)
-    out["feedback"] = feedback(session=session, analysis=analysis) if out["results_ready"] else None
-    return out

@@ -210,6 +210,36 @@ def update_partner(
     return partner
 
 
+def edit_domains(
+    current: Iterable[str],
+    *,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+    replace: Iterable[str] | None = None,
+) -> list[str]:
+    """The allowed domains after an edit: ``replace`` (when given) or ``current``, minus ``remove``, plus ``add``.
+
+    Raises
+    ------
+    PartnerError
+        A domain is malformed, a removed one is not in the list, or none would be left.
+
+    Examples
+    --------
+    >>> edit_domains(["a.example.com", "b.example.com"], add=["https://c.example.com"], remove=["b.example.com"])
+    ['a.example.com', 'c.example.com']
+    """
+    domains = normalise_domains(current if replace is None else replace)
+    for domain in normalise_domains(remove):
+        if domain not in domains:
+            raise PartnerError(f"{domain!r} is not an allowed domain of this partner ({', '.join(domains)})")
+        domains.remove(domain)
+    domains = list(dict.fromkeys([*domains, *normalise_domains(add)]))
+    if not domains:
+        raise PartnerError("a partner needs at least one allowed domain")
+    return domains
+
+
 def deactivate_partner(*, session: Session, slug: str) -> Partner:
     """Switch a partner's widget off (its analyses stay); every embed endpoint then answers 404."""
     return update_partner(session=session, slug=slug, active=False)

@@ -6,7 +6,7 @@
   or expired token (the three read the same: a visitor learns nothing about other links).
 - :func:`shared_viewer` is the account the shared page reads results as: the analysis's owner, so the
   shared page goes through the same ownership-checked reads as the owner's results page (as the embed
-  results token does in ``services.embed.feedback``).
+  results token does in ``services.embed_results.feedback``).
 
 Only the analysis's owner (or an admin) may create, list or revoke its links. Functions take the caller's
 session and never commit.

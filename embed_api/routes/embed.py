@@ -6,31 +6,29 @@ is 403. The sidecar's own origin is accepted too: that is the hosted iframe page
 sites may frame (``Content-Security-Policy: frame-ancestors``). CORS headers are added here, per
 route, and only for an allowed ``Origin`` (preflights included), so no app-wide middleware is needed.
 
-Analysis-scoped routes also need the analysis's results token in ``X-Results-Token``.
+Analysis-scoped routes also need the analysis's results token in ``X-Results-Token``. The routes
+without a partner (the confirmation and results pages, the widget files) are in :mod:`.embed_pages`.
 """
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from db.models import Partner
 from embed_api.deps import SessionFactoryDep
 from embed_api.schemas import PresignedUploadOut, PromptIn
-from services import analyses, embed, partners
+from services import analyses, embed, embed_results, partners
 from services.mail import MailError, Message
 
-STATIC = Path(__file__).resolve().parents[1] / "static"
 CORS_ALLOW_HEADERS = "Content-Type, X-Results-Token"
 
 
@@ -193,65 +191,6 @@ def _analysis(factory: Any, partner: Partner, analysis_id: uuid.UUID, token: str
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
 
 
-# --- routes without a partner (registered first: "confirm" and "results" are reserved slugs) ---------
-
-
-_PAGE = (
-    "<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
-    "content='width=device-width,initial-scale=1'><title>{title}</title></head><body style='font-family:"
-    "system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem'><h1>{title}</h1><p>{text}</p>"
-    "{extra}<p style='color:#888;font-size:.8rem'>Powered by Poser</p></body></html>"
-)
-_CONFIRM_STATUS = {"unknown": 404, "used": 409, "not_waiting": 409, "expired": 410}
-
-
-@router.get("/api/embed/confirm", response_class=HTMLResponse)
-def confirm(token: str, request: Request, factory: SessionFactoryDep) -> HTMLResponse:
-    """The emailed link: queues the analysis and says so (or why not) in a small page."""
-    try:
-        with factory.begin() as session:
-            done = embed.confirm(session=session, token=token, secret_key=_secret(request))
-    except embed.EmbedError as exc:
-        page = _PAGE.format(title="Link not valid", text=html.escape(str(exc)), extra="")
-        return HTMLResponse(page, status_code=_CONFIRM_STATUS.get(exc.reason, 400))
-    request.app.state.dispatch(done.run_id)  # after the commit: the worker must find the queued row
-    results_url = f"{_api_url(request)}/api/embed/results/{done.results_token}"
-    extra = f"<p><a href='{html.escape(results_url)}'>Your results</a> (ready in a few minutes).</p>"
-    text = "Your clip is confirmed and queued for analysis. You can close this page."
-    return HTMLResponse(_PAGE.format(title="Confirmed", text=text, extra=extra))
-
-
-@router.get("/api/embed/results/{token}", response_model=ResultsOut)
-def results(token: str, request: Request, factory: SessionFactoryDep) -> Any:
-    """Status and, when ready, the edge-similarity summary of the analysis the token grants."""
-    try:
-        with factory() as session:
-            return embed.results(session=session, token=token, secret_key=_secret(request))
-    except embed.EmbedNotFoundError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
-
-
-@router.get("/embed/widget.js", include_in_schema=False)
-def widget_js() -> FileResponse:
-    return FileResponse(
-        STATIC / "widget.js", media_type="text/javascript", headers={"Cache-Control": "public, max-age=300"}
-    )
-
-
-@router.get("/embed/frame/{partner_slug}", response_class=HTMLResponse, include_in_schema=False)
-def frame(partner_slug: str, factory: SessionFactoryDep) -> HTMLResponse:
-    """The iframe page: only the partner's allowed domains may frame it (CSP ``frame-ancestors``)."""
-    with factory() as session:
-        partner = partners.active_partner(session=session, slug=partner_slug)
-        if partner is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such partner")
-        name, slug, domains = partner.name, partner.slug, list(partner.allowed_domains or [])
-    page = (STATIC / "embed.html").read_text(encoding="utf-8")
-    page = page.replace("{{partner_slug}}", html.escape(slug)).replace("{{partner_name}}", html.escape(name))
-    ancestors = " ".join(["'self'", *domains])
-    return HTMLResponse(page, headers={"Content-Security-Policy": f"frame-ancestors {ancestors}"})
-
-
 # --- partner routes -------------------------------------------------------------------------------
 
 
@@ -293,9 +232,13 @@ def submit(body: SubmitIn, partner: PartnerDep, request: Request, factory: Sessi
                 content_type=body.content_type,
                 max_bytes=request.app.state.max_upload_bytes,
                 secret_key=_secret(request),
+                client=request.client.host if request.client else None,
+                client_limiter=request.app.state.embed_client_limiter,
+                per_partner_per_hour=request.app.state.embed_submissions_per_partner_per_hour,
             )
     except embed.EmbedError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, {"reason": exc.reason, "message": str(exc)}) from exc
+        code = status.HTTP_429_TOO_MANY_REQUESTS if exc.reason == "rate_limited" else status.HTTP_400_BAD_REQUEST
+        raise HTTPException(code, {"reason": exc.reason, "message": str(exc)}) from exc
     upload = PresignedUploadOut(
         url=new.upload.url, method=new.upload.method, headers=new.upload.headers, expires_at=new.upload.expires_at
     )
@@ -349,7 +292,7 @@ def analysis_status(
     factory: SessionFactoryDep,
     token: ResultsTokenHeader = None,
 ) -> Any:
-    return _analysis(factory, partner, analysis_id, token, _secret(request), embed.status)
+    return _analysis(factory, partner, analysis_id, token, _secret(request), embed_results.status)
 
 
 @router.get("/api/embed/{partner_slug}/feedback/{analysis_id}", response_model=FeedbackOut)
@@ -361,4 +304,4 @@ def feedback(
     token: ResultsTokenHeader = None,
 ) -> Any:
     """The edge-similarity summary (409 until a run has succeeded)."""
-    return _analysis(factory, partner, analysis_id, token, _secret(request), embed.feedback)
+    return _analysis(factory, partner, analysis_id, token, _secret(request), embed_results.feedback)

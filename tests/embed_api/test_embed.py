@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 from db import queries
 from db.models import utcnow
 from embed_api.main import create_app
-from embed_api.routes import embed as embed_routes
 from services import embed, partners
 from services.database import load_metric_catalog
 from services.mail import SmtpMailer
@@ -34,7 +33,7 @@ PROMPT = {"bbox": [10, 10, 60, 90], "trim_start_seconds": 0.0, "trim_end_seconds
 
 
 def make_client(factory, storage, *, send_message=None, dispatched=None) -> TestClient:
-    """The sidecar as ``create_app`` builds it, plus the embed router (until main.py registers it)."""
+    """The sidecar as ``create_app`` builds it, with ``http://api.test`` as its public URL."""
     app = create_app(
         session_factory=factory,
         internal_token="t",
@@ -45,8 +44,6 @@ def make_client(factory, storage, *, send_message=None, dispatched=None) -> Test
     )
     app.state.api_url = "http://api.test"
     app.state.send_message = send_message or (lambda message: None)
-    if not any(getattr(r, "path", "") == "/api/embed/confirm" for r in app.routes):
-        app.include_router(embed_routes.router)
     return TestClient(app)
 
 
@@ -264,11 +261,24 @@ def test_embed_flow_end_to_end(factory, s3_storage, smtp_server, clip):  # noqa:
 
     link = _link_path(smtp_server, "skier@example.com")
     assert len(smtp_server.received) == 1
-    page = api.get(link)
+    for _ in range(2):  # a mail scanner's prefetch, then the skier: only a page with a button, nothing queued
+        offer = api.get(link)
+        assert (
+            offer.status_code == 200
+            and "Confirm and start the analysis" in offer.text
+            and "method='post'" in offer.text
+        )
+        assert "frame-ancestors 'none'" in offer.headers["content-security-policy"]
+    assert dispatched == [] and api.get(f"/api/embed/shop/status/{aid}", headers=headers).json()["confirmed"] is False
+    waiting = api.get(f"/api/embed/results/{token}", headers={"Accept": BROWSER_ACCEPT})
+    assert waiting.status_code == 200 and waiting.headers["content-type"].startswith("text/html")
+    assert "open the link in the email" in waiting.text and "http-equiv='refresh'" in waiting.text
+    page = api.post(link)
     assert page.status_code == 200 and "Confirmed" in page.text and f"/api/embed/results/{token}" in page.text
     assert len(dispatched) == 1
-    reused = api.get(link)
+    reused = api.post(link)
     assert reused.status_code == 409 and "already used" in reused.text
+    assert api.get(link).status_code == 409  # the page says so too, without a button
     assert len(dispatched) == 1
     assert api.get(f"/api/embed/shop/status/{aid}", headers=headers).json()["status"] == "queued"
 
@@ -283,11 +293,32 @@ def test_embed_flow_end_to_end(factory, s3_storage, smtp_server, clip):  # noqa:
     assert {"edge_similarity_run", "edge_similarity_left", "edge_similarity_right", "turns"} <= summary.keys()
     for value in (summary["edge_similarity_run"], *(t["edge_similarity"] for t in summary["turns"])):
         assert value is None or 0 <= value <= 100
+    check_results_page(api, token, summary)
 
     # the same email again joins the same account
     second = submit(api, email="skier@example.com")
     with factory() as session:
         assert queries.get_analysis(session=session, analysis_id=uuid.UUID(second["analysis_id"])).owner_id == owner.id
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def check_results_page(api: TestClient, token: str, summary: dict) -> None:
+    """The page a browser gets: the summary, one table row per turn, the overlay video (which plays from storage)."""
+    page = api.get(f"/api/embed/results/{token}", headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    run = summary["edge_similarity_run"]
+    assert f"{'–' if run is None else round(run)} / 100" in page.text and "refresh" not in page.text
+    assert page.text.count("<tr><td>") == len(summary["turns"])
+    video = re.search(r"<video [^>]*src='([^']+)'", page.text).group(1).replace("&amp;", "&")
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "frame-ancestors 'self' shop.example.com" in csp
+    assert f"media-src 'self' {urlsplit(video).scheme}://{urlsplit(video).netloc}" in csp
+    played = requests.get(video, timeout=30)
+    assert played.status_code == 200 and played.content[4:8] == b"ftyp"
+    missing = api.get("/api/embed/results/garbage", headers={"Accept": BROWSER_ACCEPT})
+    assert missing.status_code == 404 and "No results here" in missing.text
 
 
 def test_expired_confirmation_link_is_refused(factory, tmp_path):
@@ -304,11 +335,14 @@ def test_expired_confirmation_link_is_refused(factory, tmp_path):
             session=session, analysis_id=aid, api_url="http://api.test", now=utcnow() - timedelta(hours=23)
         )
     page = api.get(urlsplit(stale).path, params={"token": stale.split("token=")[1]})
-    assert page.status_code == 410 and "expired" in page.text
+    assert page.status_code == 410 and "expired" in page.text and "<button" not in page.text
+    assert api.post(urlsplit(stale).path, params={"token": stale.split("token=")[1]}).status_code == 410
     assert dispatched == []
     with factory() as session:
         assert queries.latest_run(session=session, analysis_id=aid) is None
     assert api.get(urlsplit(fresh).path, params={"token": fresh.split("token=")[1]}).status_code == 200
+    assert dispatched == []
+    assert api.post(urlsplit(fresh).path, params={"token": fresh.split("token=")[1]}).status_code == 200
     assert len(dispatched) == 1
 
 

@@ -140,3 +140,62 @@ def test_cli_create_list_deactivate(tmp_path, monkeypatch, capsys, clean_setting
     assert "no partners" in capsys.readouterr().out
     with pytest.raises(SystemExit):  # argparse: a domain is required
         poser(["partner", "create", "--name", "Y", "--slug", "y"])
+
+
+def test_edit_domains():
+    current = ["a.example.com", "b.example.com"]
+    assert partners.edit_domains(current, add=["https://C.example.com/x", "a.example.com"]) == [
+        "a.example.com",
+        "b.example.com",
+        "c.example.com",
+    ]
+    assert partners.edit_domains(current, replace=["x.example.com"], add=["y.example.com"]) == [
+        "x.example.com",
+        "y.example.com",
+    ]
+    with pytest.raises(partners.PartnerError, match="not an allowed domain"):
+        partners.edit_domains(current, remove=["z.example.com"])
+    with pytest.raises(partners.PartnerError, match="at least one"):
+        partners.edit_domains(current, remove=current)
+
+
+def test_cli_update(tmp_path, monkeypatch, capsys, clean_settings_env):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("POSER_DATA_DIR", str(tmp_path))
+    assert poser(["partner", "create", "--name", "Snow Shop", "--slug", "snow-shop", "--domain", "a.example.com"]) == 0
+
+    def listed() -> dict:
+        capsys.readouterr()
+        assert poser(["partner", "list", "--json"]) == 0
+        return json.loads(capsys.readouterr().out)[0]
+
+    update = ["partner", "update", "snow-shop"]
+    assert poser([*update, "--name", "Snow & Ski", "--add-domain", "https://B.example.com:443/x"]) == 0
+    assert "updated partner snow-shop (Snow & Ski, active)" in capsys.readouterr().out
+    assert listed()["allowed_domains"] == ["a.example.com", "b.example.com"]
+    assert poser([*update, "--remove-domain", "a.example.com", "--add-domain", "localhost:3000"]) == 0
+    assert listed()["allowed_domains"] == ["b.example.com", "localhost:3000"]
+    assert poser([*update, "--set-domain", "c.example.com", "--set-domain", "d.example.com"]) == 0
+    assert listed()["allowed_domains"] == ["c.example.com", "d.example.com"]
+    assert poser([*update, "--active", "off", "--contact-email", "ops@example.com"]) == 0
+    row = listed()
+    assert row["active"] is False and row["contact_email"] == "ops@example.com" and row["name"] == "Snow & Ski"
+    assert poser([*update, "--active", "on", "--contact-email", ""]) == 0
+    row = listed()
+    assert row["active"] is True and row["contact_email"] is None
+
+    # refusals change nothing
+    for args, why in [
+        ([*update, "--remove-domain", "zzz.example.com"], "not an allowed domain"),
+        ([*update, "--remove-domain", "c.example.com", "--remove-domain", "d.example.com"], "at least one"),
+        ([*update, "--add-domain", "ftp://x"], "not a domain"),
+        ([*update, "--name", " "], "name of 1 to 200"),
+        ([*update], "nothing to change"),
+        (["partner", "update", "nobody", "--name", "X"], "no partner"),
+    ]:
+        capsys.readouterr()
+        assert poser(args) == 1, args
+        assert why in capsys.readouterr().err
+    assert listed() == row
+    with pytest.raises(SystemExit):  # argparse: on or off only
+        poser([*update, "--active", "maybe"])
