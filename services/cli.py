@@ -1,4 +1,4 @@
-"""The ``poser`` command: ``poser partner create|list|update|deactivate`` (more groups may join).
+"""The ``poser`` command: ``poser partner create|list|update|deactivate`` and ``poser user admin|admins``.
 
 Uses the configured database (``DATABASE_URL`` / ``POSER_DATA_DIR``, see :func:`services.settings.get_settings`),
 migrated to head on open. ``--database-url`` overrides it.
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from db.models import Partner
-from services import partners
+from services import admins, partners
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     update.add_argument("--contact-email", help="new contact email ('' clears it)")
     update.add_argument("--active", choices=("on", "off"), help="switch the widget on or off")
+
+    user = groups.add_parser("user", help="studio accounts")
+    user_commands = user.add_subparsers(dest="command", required=True)
+    admin = user_commands.add_parser("admin", help="make an account an admin (created if new)")
+    admin.add_argument("email")
+    admin.add_argument("--revoke", action="store_true", help="withdraw admin rights instead")
+    user_commands.add_parser("admins", help="list the admins")
     return parser
 
 
@@ -97,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     factory = open_database(args.database_url or get_settings().database_url)
     try:
         with factory.begin() as session:
-            if args.command == "create":
+            if args.group == "user":
+                _user(session, args)
+            elif args.command == "create":
                 partner = partners.create_partner(
                     session=session,
                     name=args.name,
@@ -117,10 +126,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 rows = partners.list_partners(session=session, include_inactive=not args.active_only)
                 _print_partners(rows, as_json=args.json)
-    except partners.PartnerError as exc:
+    except (partners.PartnerError, admins.AdminError) as exc:
         print(f"poser: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _user(session: Session, args: argparse.Namespace) -> None:
+    if args.command == "admin":
+        user = admins.set_admin(session=session, email=args.email, is_admin=not args.revoke)
+        print(f"{user.email} is {'no longer ' if args.revoke else ''}an admin")
+        return
+    rows = admins.list_admins(session=session)
+    print("\n".join(u.email for u in rows) if rows else "no admins")
 
 
 def _print_partners(rows: list[partners.Partner], *, as_json: bool) -> None:

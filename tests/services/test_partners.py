@@ -199,3 +199,21 @@ def test_cli_update(tmp_path, monkeypatch, capsys, clean_settings_env):
     assert listed() == row
     with pytest.raises(SystemExit):  # argparse: on or off only
         poser([*update, "--active", "maybe"])
+
+
+def test_cli_makes_and_withdraws_admins(tmp_path, monkeypatch, capsys, clean_settings_env):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("POSER_DATA_DIR", str(tmp_path))
+    assert poser(["user", "admins"]) == 0
+    assert "no admins" in capsys.readouterr().out
+    assert poser(["user", "admin", " Coach@Example.com "]) == 0  # a new account, normalised
+    assert "coach@example.com is an admin" in capsys.readouterr().out
+    assert poser(["user", "admin", "not-an-email"]) == 1
+    assert "not an email address" in capsys.readouterr().err
+    assert poser(["user", "admins"]) == 0
+    assert capsys.readouterr().out.split() == ["coach@example.com"]
+    assert poser(["user", "admin", "coach@example.com", "--revoke"]) == 0
+    assert poser(["user", "admin", "nobody@example.com", "--revoke"]) == 1
+    assert "no user" in capsys.readouterr().err
+    assert poser(["user", "admins"]) == 0
+    assert "no admins" in capsys.readouterr().out
