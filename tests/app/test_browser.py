@@ -19,18 +19,8 @@ import pytest
 
 from db import queries
 from tests.app.conftest import REPO, latest_code
+from tests.browser import launched_chromium
 from tests.ports import free_port
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = pytest.mark.slow
 
@@ -46,15 +36,8 @@ def _healthy(url: str) -> bool:
 @pytest.fixture
 def browser_page(tmp_path: Path):
     """A page in Debian's Chromium driven by Playwright (skipped when either is missing)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1400, "height": 1100})
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser.new_page(viewport={"width": 1400, "height": 1100})
 
 
 @pytest.fixture

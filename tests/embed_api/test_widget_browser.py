@@ -31,7 +31,7 @@ from services.database import load_metric_catalog
 from services.mail import SmtpMailer
 from services.worker import LocalWorker
 from tests import shared_clips
-from tests.app.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import launched_chromium
 from tests.ports import free_port
 from tests.services.conftest import s3_endpoint, s3_storage, smtp_server  # noqa: F401 - shared fixtures
 
@@ -116,15 +116,8 @@ def stack(tmp_path, s3_storage, smtp_server) -> Iterator[dict]:  # noqa: F811 - 
 
 @pytest.fixture
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @dataclass(frozen=True)
