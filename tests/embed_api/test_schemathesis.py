@@ -74,18 +74,9 @@ SETTINGS = settings(
 )
 
 
-def schema_conformance(ctx, response, case):
-    """The response matches the schema, except the internal endpoints' 422s (a known gap, below)."""
-    # internal.py answers bad frame columns and unknown metric keys with 422 and a *string* detail, where
-    # the schema says FastAPI's list of errors; that router belongs to the remote-worker work.
-    if response.status_code == 422 and case.operation.path.startswith("/api/internal/"):
-        return None
-    return checks.response_schema_conformance(ctx, response, case)
-
-
 CHECKS = [
     checks.not_a_server_error,
-    schema_conformance,
+    checks.response_schema_conformance,
     checks.content_type_conformance,
     checks.response_headers_conformance,
 ]
