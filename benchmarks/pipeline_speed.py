@@ -1,11 +1,17 @@
 """Speed and memory of the CPU pipeline on one clip.
 
-Usage: ``python benchmarks/pipeline_speed.py CLIP [--box X1,Y1,X2,Y2] [--at S]``
-(the box defaults to the prompt in ``CLIP.labels.json`` beside the clip).
+Usage: ``python benchmarks/pipeline_speed.py CLIP [--box X1,Y1,X2,Y2] [--at S]
+[--repeat N] [--loop-s S] [--pose-threads N]`` (the box defaults to the prompt
+in ``CLIP.labels.json`` beside the clip).
 
-Prints frames per second of each stage, the whole pipeline's time as a ratio
-to decode-only time of the same clip, and peak RSS. Not a test: nothing here
-asserts a speed.
+Each repetition runs in a fresh process (so peak RSS is that run's own) and
+times decode-only, decode + BGR and the whole analysis of the same clip back
+to back, so the ratio to decode-only stays meaningful on a busy machine.
+Prints frames per second of each stage (medians over the repetitions), the
+pipeline's time as a ratio to decode-only time, and peak RSS. ``--loop-s``
+also analyses the clip looped (remuxed, no re-encode) to that length, capped
+at the 20 s window, to show that memory stays flat with clip length. Not a
+test: nothing here asserts a speed.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import argparse
 import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,14 +30,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("GLOG_minloglevel", "2")
 
+import av
+
 from poser_pipeline.analyze import analyze
 from poser_pipeline.boxes import parse_box
 from poser_pipeline.decode import iter_window, probe_video, resolve_window
+from poser_pipeline.settings import PipelineSettings
 
 
-def decode_seconds(clip: Path, *, to_pixels: bool) -> tuple[float, int]:
+def decode_seconds(clip: Path, *, to_pixels: bool, end_s: float | None = None) -> tuple[float, int]:
+    """Seconds to decode the clip (up to ``end_s``) and the frame count."""
     info = probe_video(clip)
-    start, end = resolve_window(info, None, None, max_window_s=1e9)
+    start, end = resolve_window(info, None, end_s, max_window_s=1e9)
     t = time.perf_counter()
     n = 0
     for frame in iter_window(info, start, end):
@@ -39,43 +51,126 @@ def decode_seconds(clip: Path, *, to_pixels: bool) -> tuple[float, int]:
     return time.perf_counter() - t, n
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads, s."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def loop_clip(clip: Path, out: Path, min_seconds: float) -> Path:
+    """Write ``clip`` repeated (packets copied, timestamps shifted) until it lasts ``min_seconds``."""
+    with av.open(str(clip)) as probe:
+        stream = probe.streams.video[0]
+        span = stream.duration or int(float(probe.duration or 0) / 1_000_000 / stream.time_base)
+    loops = max(1, int(-(-min_seconds // float(span * stream.time_base))))
+    with av.open(str(out), "w") as dst:
+        dst_stream = None
+        for k in range(loops):
+            with av.open(str(clip)) as src:
+                src_stream = src.streams.video[0]
+                if dst_stream is None:
+                    dst_stream = dst.add_stream_from_template(src_stream)
+                for packet in src.demux(src_stream):
+                    if packet.dts is None:
+                        continue
+                    packet.pts += k * span
+                    packet.dts += k * span
+                    packet.stream = dst_stream
+                    dst.mux(packet)
+    return out
+
+
+def measure(clip: Path, box: list[float], at: float | None, end: float | None, pose_threads: int) -> dict:
+    """One repetition (run in a child process): decode-only, decode + BGR and the analysis."""
+    decode_s, n = decode_seconds(clip, to_pixels=False, end_s=end)
+    decode_px_s, _ = decode_seconds(clip, to_pixels=True, end_s=end)
+    rss_after_decode = peak_rss_mb()
+    settings = PipelineSettings(pose_threads=pose_threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        t, cpu = time.perf_counter(), cpu_seconds()
+        result = analyze(clip, box, Path(tmp) / "out", at_s=at, end_s=end, settings=settings)
+        total_s, cpu_s = time.perf_counter() - t, cpu_seconds() - cpu
+    return {
+        "frames": result.tracking.num_frames,
+        "decoded_frames": n,
+        "fps": result.info.fps,
+        "size": f"{result.info.width}x{result.info.height}",
+        "seconds": {"decode only": decode_s, "decode + to BGR": decode_px_s}
+        | {f"pipeline: {k}": v for k, v in result.run["seconds"].items()}
+        | {"pipeline total": total_s},
+        "cpu_s": cpu_s,
+        "rss_mb": peak_rss_mb(),
+        "rss_after_decode_mb": rss_after_decode,
+        "load": os.getloadavg()[0],
+    }
+
+
+def run_child(clip: Path, box: list[float], at: float | None, end: float | None, pose_threads: int) -> dict:
+    spec = json.dumps({"clip": str(clip), "box": box, "at": at, "end": end, "pose_threads": pose_threads})
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", spec], capture_output=True, text=True, check=False, timeout=1800
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"measurement failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(title: str, runs: list[dict]) -> None:
+    first = runs[0]
+    n = first["frames"]
+    print(f"\n{title}: {first['size']} @ {first['fps']:.2f} fps, {n} frames, {len(runs)} run(s), medians")
+    loads = ", ".join(f"{r['load']:.1f}" for r in runs)
+    print(f"  load average after each run: {loads}")
+    print(f"  {'stage':<24}{'seconds':>9}{'frames/s':>10}")
+    for name in first["seconds"]:
+        seconds = statistics.median(r["seconds"][name] for r in runs)
+        rate = f"{n / seconds:10.1f}" if seconds >= 0.005 else f"{'—':>10}"
+        print(f"  {name:<24}{seconds:9.2f}{rate}")
+    ratios = [r["seconds"]["pipeline total"] / r["seconds"]["decode only"] for r in runs]
+    total = statistics.median(r["seconds"]["pipeline total"] for r in runs)
+    each = ", ".join(f"{x:.1f}" for x in ratios)
+    print(f"  pipeline / decode-only time: {statistics.median(ratios):.1f}x  (each run: {each})")
+    print(f"  overall: {n / total:.1f} fps ({n / total / first['fps']:.2f}x real time)")
+    cpu = statistics.median(r["cpu_s"] for r in runs)
+    # CPU time moves less than wall time on a shared machine: compare it between versions too
+    print(f"  analysis CPU time: {cpu:.2f} s ({1000 * cpu / n:.1f} ms/frame, {cpu / total:.2f} cores busy on average)")
+    rss = [r["rss_mb"] for r in runs]
+    print(f"  peak RSS: {max(rss):.0f} MB (after decode-only passes: {first['rss_after_decode_mb']:.0f} MB)")
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        spec = json.loads(sys.argv[2])
+        print(json.dumps(measure(Path(spec["clip"]), spec["box"], spec["at"], spec["end"], spec["pose_threads"])))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clip", type=Path)
     parser.add_argument("--box")
     parser.add_argument("--at", type=float)
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions, each in a fresh process (default 3)")
+    parser.add_argument("--loop-s", type=float, default=0.0, help="also run the clip looped to this length, s")
+    parser.add_argument("--pose-threads", type=int, default=PipelineSettings().pose_threads)
     args = parser.parse_args()
-    box, at = args.box and parse_box(args.box), args.at
+    box, at = args.box and parse_box(args.box).tolist(), args.at
     labels = args.clip.with_name(args.clip.name + ".labels.json")
     if box is None:
         if not labels.is_file():
             parser.error("no --box and no labels file beside the clip")
         prompt = json.loads(labels.read_text())["prompt"]
-        info = probe_video(args.clip)
-        box, at = prompt["box"], prompt["frame"] / info.fps
+        box, at = prompt["box"], prompt["frame"] / probe_video(args.clip).fps
 
-    decode_s, n = decode_seconds(args.clip, to_pixels=False)
-    decode_px_s, _ = decode_seconds(args.clip, to_pixels=True)
-    rss_after_decode = peak_rss_mb()
-    with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
-        result = analyze(args.clip, box, Path(tmp) / "out", at_s=at)
-        total_s = time.perf_counter() - t
-    info = result.info
-    print(f"clip: {args.clip.name}  {info.width}x{info.height} @ {info.fps:.2f} fps, {n} frames")
-    print(f"{'stage':<22}{'seconds':>9}{'frames/s':>10}")
-    rows = [("decode only", decode_s), ("decode + to BGR", decode_px_s)]
-    rows += [(f"pipeline: {k}", v) for k, v in result.run["seconds"].items()]
-    rows += [("pipeline total", total_s)]
-    for name, seconds in rows:
-        print(f"{name:<22}{seconds:9.2f}{n / max(seconds, 1e-9):10.1f}")
-    print(f"pipeline / decode-only time: {total_s / decode_s:.1f}x")
-    print(f"real-time factor: {n / total_s / info.fps:.2f}x ({n / total_s:.1f} fps vs {info.fps:.2f} fps clip)")
-    print(f"peak RSS: {peak_rss_mb():.0f} MB (after decode-only passes: {rss_after_decode:.0f} MB)")
+    runs = [run_child(args.clip, box, at, None, args.pose_threads) for _ in range(args.repeat)]
+    report(f"{args.clip.name} (pose threads {args.pose_threads})", runs)
+    if args.loop_s > 0:
+        with tempfile.TemporaryDirectory() as tmp:
+            looped = loop_clip(args.clip, Path(tmp) / f"looped{args.clip.suffix}", args.loop_s)
+            end = min(probe_video(looped).duration_s, PipelineSettings().max_window_s)
+            runs = [run_child(looped, box, at, end, args.pose_threads)]
+        report(f"{args.clip.name} looped to {end:.1f} s", runs)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,11 @@ class DecodedFrame:
     _frame: av.VideoFrame
     _rotation_deg: int
 
+    @property
+    def av_frame(self) -> av.VideoFrame:
+        """The decoded frame as stored (not rotated), for partial conversions."""
+        return self._frame
+
     def to_bgr(self) -> np.ndarray:
         """Return the upright frame, ``(H, W, 3) uint8`` BGR."""
         image = self._frame.to_ndarray(format="bgr24")
@@ -80,7 +85,7 @@ def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=quarter_turns))
 
 
-def _open(path: Path) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
+def _open(path: Path, *, threads: int = 0) -> tuple[av.container.InputContainer, av.video.stream.VideoStream]:
     if not path.is_file():
         raise PoserInputError(f"{path}: no such file")
     if path.stat().st_size == 0:
@@ -100,6 +105,8 @@ def _open(path: Path) -> tuple[av.container.InputContainer, av.video.stream.Vide
         raise PoserInputError(f"{path.name} has no video stream (audio only?)")
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
+    if threads:
+        stream.thread_count = threads
     return container, stream
 
 
@@ -180,13 +187,14 @@ def resolve_window(
     return start, end
 
 
-def iter_window(info: VideoInfo, start_s: float, end_s: float) -> Iterator[DecodedFrame]:
+def iter_window(info: VideoInfo, start_s: float, end_s: float, *, threads: int = 0) -> Iterator[DecodedFrame]:
     """Yield the frames whose time lies in ``[start_s, end_s)``, in order.
 
     Conversion to pixels is lazy (:meth:`DecodedFrame.to_bgr`), so frames a
-    caller skips cost only their decode.
+    caller skips cost only their decode. ``threads`` is FFmpeg's decoder
+    thread count (0: one per core, plus one).
     """
-    container, stream = _open(info.path)
+    container, stream = _open(info.path, threads=threads)
     try:
         if start_s > 1.0:
             container.seek(int((info.start_s + start_s) / stream.time_base), stream=stream, backward=True)
@@ -204,7 +212,7 @@ def iter_window(info: VideoInfo, start_s: float, end_s: float) -> Iterator[Decod
 
 
 def iter_window_reversed(
-    info: VideoInfo, timestamps_ms: list[float], stop_index: int, *, chunk_frames: int = 32
+    info: VideoInfo, timestamps_ms: list[float], stop_index: int, *, chunk_frames: int = 32, threads: int = 0
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(index, bgr)`` for window frames ``stop_index - 1`` down to 0.
 
@@ -216,7 +224,7 @@ def iter_window_reversed(
         chunk_start = max(0, chunk_end - chunk_frames)
         wanted = {round(timestamps_ms[i], 3): i for i in range(chunk_start, chunk_end)}
         images: dict[int, np.ndarray] = {}
-        container, stream = _open(info.path)
+        container, stream = _open(info.path, threads=threads)
         try:
             seek_s = info.start_s + timestamps_ms[chunk_start] / 1000.0
             container.seek(max(0, int(seek_s / stream.time_base)), stream=stream, backward=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from poser_pipeline.blazepose_model import WarmBuild, new_pose_model
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.skeleton import CORE_LANDMARKS, NUM_LANDMARKS
 
@@ -57,6 +58,10 @@ def square_crop_transform(box: np.ndarray, scale: float, out_px: int) -> tuple[n
 class BlazePoseEstimator:
     """BlazePose (``model_complexity=1``, weights bundled in mediapipe 0.10.14).
 
+    Inference runs on ``settings.pose_threads`` threads (see
+    :mod:`poser_pipeline.blazepose_model`); the calling thread only waits,
+    with the GIL released, so the decode thread keeps running meanwhile.
+
     Parameters
     ----------
     settings : PipelineSettings
@@ -70,19 +75,19 @@ class BlazePoseEstimator:
         self._video_mode = video_mode
         self._pose = None
         self._retry_pose = None
+        self._retry_build: WarmBuild | None = None
 
-    @staticmethod
-    def _new_model(*, static: bool):
-        import mediapipe as mp  # heavy import: only when pose is really needed
+    def _new_model(self, *, static: bool):
+        return new_pose_model(static=static, num_threads=self._settings.pose_threads)
 
-        return mp.solutions.pose.Pose(
-            static_image_mode=static,
-            model_complexity=1,
-            smooth_landmarks=False,  # we smooth ourselves, zero-phase
-            enable_segmentation=False,
-            min_detection_confidence=0.5,
-            min_tracking_confidence=0.5,
-        )
+    def _build_retry_ahead(self) -> None:
+        # The retry model's first call costs ~0.1–0.2 s (graph start, weight
+        # packing). Built on the other core while the main model works, that
+        # cost leaves the frame-to-frame chain. A static model keeps no state
+        # between calls, so warming it on a blank crop changes no result.
+        if self._retry_build is None and self._retry_pose is None and self._settings.pose_retry_crop_scales:
+            px = self._settings.pose_input_px
+            self._retry_build = WarmBuild(lambda: self._new_model(static=True), np.zeros((px, px, 3), np.uint8))
 
     def _model(self):
         if self._pose is None:
@@ -90,6 +95,9 @@ class BlazePoseEstimator:
         return self._pose
 
     def _retry_model(self):
+        if self._retry_pose is None and self._retry_build is not None:
+            build, self._retry_build = self._retry_build, None
+            self._retry_pose = build.result()
         if self._retry_pose is None:
             self._retry_pose = self._new_model(static=True)
         return self._retry_pose
@@ -101,6 +109,9 @@ class BlazePoseEstimator:
     def close(self) -> None:
         """Free the models (the retry model too)."""
         self._close_main()
+        if self._retry_build is not None:
+            build, self._retry_build = self._retry_build, None
+            build.discard()
         if self._retry_pose is not None:
             self._retry_pose.close()
             self._retry_pose = None
@@ -120,6 +131,7 @@ class BlazePoseEstimator:
         when every try finds nobody.
         """
         scale = crop_scale or self._settings.pose_crop_scale
+        self._build_retry_ahead()
         found = self._run(self._model(), frame_bgr, box, scale)
         for retry_scale in self._settings.pose_retry_crop_scales:
             if found is not None:

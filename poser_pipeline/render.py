@@ -4,6 +4,10 @@
 ``centred.mp4`` follows the skier: a fixed-size square crop whose centre
 moves along a heavily low-passed (zero-phase) path of the track, so the
 virtual camera glides instead of jittering with every box.
+
+Pixels come from :mod:`poser_pipeline.frame_pixels`: the overlay is scaled
+while it is converted and the replay converts only the region it shows, both
+in the decode thread, so the main thread only draws and warps small images.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 
 from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.draw import draw_box, draw_label, draw_lost_marker, draw_skeleton
+from poser_pipeline.frame_pixels import region_bgr, scaled_bgr
 from poser_pipeline.prefetch import prefetch
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
@@ -84,15 +89,13 @@ def render_videos(
         BackgroundWriter(paths["centred"], size, size, **writer_args) as centred,
     ):
         t0_ms = None
-        frames = ((f.index, f.timestamp_ms, f.to_bgr()) for f in iter_window(info, start_s, end_s))
-        for i, timestamp_ms, image in prefetch(frames):
-            if i >= total:
-                break
+        for i, timestamp_ms, view, patch, origin in prefetch(
+            _frames(info, start_s, end_s, total=total, overlay_wh=(out_w, out_h), path=path, zoom=zoom, size=size)
+        ):
             t0_ms = timestamp_ms if t0_ms is None else t0_ms
             shown_ms = timestamp_ms - t0_ms  # the videos start at 0
             label = f"{timestamp_ms / 1000:6.2f} s  frame {i}"
 
-            view = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA) if k != 1.0 else image.copy()
             draw_skeleton(view, landmarks_xy[i] * k)
             draw_box(view, boxes_xy[i] * k, lost=bool(lost[i]))
             draw_label(view, label)
@@ -102,9 +105,11 @@ def render_videos(
                 draw_lost_marker(view)
             overlay.write(view, shown_ms)
 
-            cx, cy = path[i]
-            matrix = np.array([[zoom, 0, size / 2 - cx * zoom], [0, zoom, size / 2 - cy * zoom]])
-            follow = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR)
+            matrix = _follow_matrix(path[i], zoom, size)
+            # the same warp as on the whole frame, moved to the patch's origin
+            on_patch = matrix.copy()
+            on_patch[:, 2] += zoom * origin
+            follow = cv2.warpAffine(patch, on_patch, (size, size), flags=cv2.INTER_LINEAR)
             draw_skeleton(follow, landmarks_xy[i] * zoom + matrix[:, 2])
             draw_label(follow, label)
             if hud_text and hud_text[i]:
@@ -114,3 +119,55 @@ def render_videos(
             centred.write(follow, shown_ms)
             progress("render", i + 1, total)
     return paths
+
+
+def _follow_matrix(centre: np.ndarray, zoom: float, size: int) -> np.ndarray:
+    """2x3 affine map from frame pixels to the ``size`` px replay centred on ``centre``."""
+    cx, cy = centre
+    return np.array([[zoom, 0, size / 2 - cx * zoom], [0, zoom, size / 2 - cy * zoom]])
+
+
+def follow_region(centre: np.ndarray, zoom: float, size: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """Frame pixels (x0, y0, x1, y1, ends exclusive) that the replay's warp samples.
+
+    Bilinear sampling reads the pixel after each source position, and a
+    2 px margin covers rounding; the region is clipped to the frame (the warp
+    fills outside it with black, as it would on the whole frame). Never empty.
+    """
+    cx, cy = centre
+    half = size / 2 / zoom
+    x0 = int(np.clip(np.floor(cx - half) - 2, 0, width - 1))
+    y0 = int(np.clip(np.floor(cy - half) - 2, 0, height - 1))
+    x1 = int(np.clip(np.ceil(cx + half) + 3, x0 + 1, width))
+    y1 = int(np.clip(np.ceil(cy + half) + 3, y0 + 1, height))
+    return x0, y0, x1, y1
+
+
+def _frames(
+    info: VideoInfo,
+    start_s: float,
+    end_s: float,
+    *,
+    total: int,
+    overlay_wh: tuple[int, int],
+    path: np.ndarray,
+    zoom: float,
+    size: int,
+):
+    """Yield ``(index, timestamp_ms, overlay BGR, replay patch BGR, patch origin (2,) px)`` per frame.
+
+    Runs in the decode thread: swscale releases the GIL, so conversion
+    overlaps the main thread's drawing and the encoders.
+    """
+    for frame in iter_window(info, start_s, end_s):
+        i = frame.index
+        if i >= total:
+            return
+        rect = follow_region(path[i], zoom, size, info.width, info.height)
+        yield (
+            i,
+            frame.timestamp_ms,
+            scaled_bgr(frame.av_frame, info.rotation_deg, *overlay_wh),
+            region_bgr(frame.av_frame, info.rotation_deg, rect),
+            np.array(rect[:2], dtype=np.float64),
+        )

@@ -24,8 +24,23 @@ class PipelineSettings:
         nobody (small skiers are found at some crop sizes and not others).
     pose_input_px : int
         Long side, pixels, that the pose crop is resized to before BlazePose.
+    pose_threads : int
+        XNNPACK threads of each BlazePose inference (>= 1); landmarks are
+        identical for any count. 2 shortened one inference from ~13 to ~8 ms
+        on an idle 2-core machine, but XNNPACK's workers spin while they wait,
+        so with other busy threads on the same cores (our decoder, other
+        jobs) a frame took up to 8x longer: 1 is the safe default.
     min_pose_visibility : float
         Mean visibility (0–1) of the core landmarks for a pose to guide the track.
+    parallel_directions : bool
+        Track backward from the prompt on a second thread while tracking
+        forward (results are the same; uses a second core when the prompt is
+        not the window's first frame).
+    track_decode_threads : int
+        FFmpeg decoder threads while tracking (0: one per core, plus one).
+        The tracking chain (pose of frame t places the crop of t+1) runs on
+        one core; one decoder thread keeps far ahead of it and, unlike a
+        burst of frame threads, never takes the chain's core.
     tracker_max_side_px : int
         Frames are downscaled to this long side, pixels, for the appearance tracker.
     max_jump_box_diagonals : float
@@ -80,7 +95,10 @@ class PipelineSettings:
     pose_crop_scale: float = 1.5
     pose_retry_crop_scales: tuple[float, ...] = (3.0,)
     pose_input_px: int = 384
+    pose_threads: int = 1
     min_pose_visibility: float = 0.5
+    parallel_directions: bool = True
+    track_decode_threads: int = 1
     tracker_max_side_px: int = 640
     max_jump_box_diagonals: float = 0.6
     lost_after_frames: int = 3

@@ -98,10 +98,48 @@ def smooth_series(
     flat = values.reshape(len(values), -1).copy()
     flat[~np.asarray(valid, dtype=bool)] = np.nan
     cutoff = settings.smooth_cutoff_hz if cutoff_hz is None else cutoff_hz
+    columns = hampel_columns(flat)
     for j in range(flat.shape[1]):
-        column = hampel(flat[:, j])
-        column = interpolate_gaps(column, max_gap=settings.interp_gap_max_frames)
-        flat[:, j] = butterworth_1d(
-            column, fps=fps, cutoff_hz=cutoff, order=settings.smooth_order, min_chunk=settings.min_chunk_frames
-        )
-    return flat.reshape(values.shape)
+        columns[:, j] = interpolate_gaps(columns[:, j], max_gap=settings.interp_gap_max_frames)
+    return butterworth_columns(
+        columns, fps=fps, cutoff_hz=cutoff, order=settings.smooth_order, min_chunk=settings.min_chunk_frames
+    ).reshape(values.shape)
+
+
+def hampel_columns(x: np.ndarray, *, window: int = 7, n_sigmas: float = 3.0) -> np.ndarray:
+    """:func:`hampel` on every column of a ``(T, C)`` array at once (the same numbers, one NumPy call)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = x.copy()
+    half = window // 2
+    padded = np.pad(x, ((half, half), (0, 0)), mode="constant", constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window, axis=0)  # (T, C, window)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows at gaps are expected
+        med = np.nanmedian(windows, axis=2)
+        mad = 1.4826 * np.nanmedian(np.abs(windows - med[:, :, None]), axis=2)
+    outlier = np.abs(x - med) > n_sigmas * np.maximum(mad, 1e-9)
+    out[outlier & np.isfinite(mad) & (mad > 0)] = np.nan
+    return out
+
+
+def butterworth_columns(x: np.ndarray, *, fps: float, cutoff_hz: float, order: int, min_chunk: int) -> np.ndarray:
+    """:func:`butterworth_1d` on every column of a ``(T, C)`` array.
+
+    Columns with the same finite pattern (nearly all: the joints of one frame
+    are found together) are filtered in one ``sosfiltfilt`` call along time;
+    each column's arithmetic is unchanged, so the numbers are identical.
+    """
+    out = np.asarray(x, dtype=np.float64).copy()
+    finite = np.isfinite(out)
+    patterns, group_of = np.unique(finite.T, axis=0, return_inverse=True)
+    nyquist = fps / 2.0
+    sos = signal.butter(order, min(cutoff_hz, 0.9 * nyquist) / nyquist, output="sos")
+    for g, pattern in enumerate(patterns):
+        cols = np.flatnonzero(group_of.ravel() == g)
+        for start, stop in valid_runs(pattern):
+            if stop - start < min_chunk:
+                continue
+            chunk = out[start:stop, cols]
+            padlen = min(3 * (2 * len(sos) + 1), len(chunk) - 1)
+            out[start:stop, cols] = signal.sosfiltfilt(sos, chunk, axis=0, padlen=padlen)
+    return out

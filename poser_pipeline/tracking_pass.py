@@ -1,8 +1,9 @@
 """The analysis pass: decode the window once, track and pose every frame.
 
-Tracking runs forward from the prompt frame to the window's end, then
+Tracking runs forward from the prompt frame to the window's end and
 backward from the prompt to its start (re-decoding the earlier frames in
-chunks), so the user may draw the box on any frame.
+chunks), so the user may draw the box on any frame. The backward direction
+runs on its own thread beside the forward one (:mod:`poser_pipeline.backward_pass`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poser_pipeline.decode import VideoInfo, iter_window, iter_window_reversed
+from poser_pipeline.backward_pass import BackwardThread, track_backward
+from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.pose import BlazePoseEstimator
 from poser_pipeline.prefetch import prefetch
@@ -117,41 +119,63 @@ def run_tracking_pass(
     prompt_frame = None
     tracker = None
     margins = None
+    backward: BackwardThread | None = None
     forward_pose = BlazePoseEstimator(settings)
     first_ms = at_s * 1000.0 - half_frame_ms
 
     def decoded():
         # frames before the prompt are only counted: no pixel conversion
-        for frame in iter_window(info, start_s, end_s):
+        for frame in iter_window(info, start_s, end_s, threads=settings.track_decode_threads):
             yield frame.index, frame.timestamp_ms, frame.to_bgr() if frame.timestamp_ms >= first_ms else None
 
-    try:
-        for index, timestamp_ms, image in prefetch(decoded()):
-            timestamps.append(timestamp_ms)
-            if tracker is None and image is not None:
-                prompt_index = index
-                prompt_frame = image
-                tracker = PoseGuidedTracker(prompt_frame, prompt_box, forward_pose, settings)
-                margins = tracker.margins
-                recorder.steps[index] = tracker.first
-            elif tracker is not None:
-                recorder.steps[index] = tracker.step(image)
-            progress("track", len(recorder.steps), expected)
-    finally:
-        forward_pose.close()
-    if not timestamps:
-        raise PoserInputError(f"{info.path.name}: no frames decoded in the window {start_s:g}–{end_s:g} s")
-    if tracker is None:
-        raise PoserInputError(f"--at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)")
+    def done() -> int:
+        return len(recorder.steps) + (backward.done if backward is not None else 0)
 
-    if prompt_index > 0:
-        backward_pose = BlazePoseEstimator(settings)
+    try:
         try:
-            tracker = PoseGuidedTracker(prompt_frame, prompt_box, backward_pose, settings, margins=margins)
-            for index, image in prefetch(iter_window_reversed(info, timestamps, prompt_index)):
-                recorder.steps[index] = tracker.step(image)
-                progress("track", len(recorder.steps), len(timestamps))
+            for index, timestamp_ms, image in prefetch(decoded()):
+                timestamps.append(timestamp_ms)
+                if tracker is None and image is not None:
+                    prompt_index = index
+                    prompt_frame = image
+                    tracker = PoseGuidedTracker(prompt_frame, prompt_box, forward_pose, settings)
+                    margins = tracker.margins
+                    recorder.steps[index] = tracker.first
+                    if prompt_index > 0 and settings.parallel_directions:
+                        backward = BackwardThread(
+                            info, list(timestamps), prompt_index, prompt_frame, prompt_box, margins, settings
+                        )
+                elif tracker is not None:
+                    recorder.steps[index] = tracker.step(image)
+                if backward is not None and backward.failed:
+                    break  # its error is raised below; no point tracking on
+                progress("track", done(), expected)
         finally:
-            backward_pose.close()
+            forward_pose.close()
+        if not timestamps:
+            raise PoserInputError(f"{info.path.name}: no frames decoded in the window {start_s:g}–{end_s:g} s")
+        if tracker is None:
+            raise PoserInputError(
+                f"--at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)"
+            )
+        if backward is not None:
+            while not backward.wait(0.25):  # progress stays on the caller's thread
+                progress("track", done(), len(timestamps))
+            recorder.steps.update(backward.result())
+        elif prompt_index > 0:
+            counted = [len(recorder.steps)]
+
+            def count() -> None:
+                counted[0] += 1
+                progress("track", counted[0], len(timestamps))
+
+            recorder.steps.update(
+                track_backward(
+                    info, timestamps, prompt_index, prompt_frame, prompt_box, margins, settings, on_step=count
+                )
+            )
+    finally:
+        if backward is not None:
+            backward.cancel()  # a no-op after success; stops it after an error or Ctrl-C
     progress("track", len(timestamps), len(timestamps))
     return recorder.to_result(timestamps, prompt_index)

@@ -349,3 +349,19 @@ def test_resolve_window_defaults_clamps_and_limits():
     assert resolve_window(_info(), 0.5, 2.5, max_window_s=2.0) == (0.5, 2.5)  # exactly the limit is fine
     with pytest.raises(PoserInputError, match=r"at most 2 s.*--start.*--end"):
         resolve_window(_info(), None, None, max_window_s=2.0)
+
+
+def test_one_decoder_thread_gives_the_same_frames(tmp_path):
+    """The tracking pass decodes on one thread: FFmpeg's output is bit-exact for any thread count."""
+    path = tmp_path / "gop.mp4"
+    _encode_with_gop(path, [_numbered(i) for i in range(40)], keyint=12, bframes=2)
+    info = probe_video(path)
+    default = [(f.timestamp_ms, f.to_bgr()) for f in iter_window(info, 0.0, info.duration_s)]
+    single = [(f.timestamp_ms, f.to_bgr()) for f in iter_window(info, 0.0, info.duration_s, threads=1)]
+    assert [t for t, _ in single] == [t for t, _ in default]
+    for (_, a), (_, b) in zip(single, default, strict=True):
+        np.testing.assert_array_equal(a, b)
+    times = [t for t, _ in default]
+    backward = list(iter_window_reversed(info, times, len(times), chunk_frames=7, threads=1))
+    assert [i for i, _ in backward] == list(range(len(times) - 1, -1, -1))
+    np.testing.assert_array_equal(backward[0][1], default[-1][1])
