@@ -41,15 +41,18 @@ def draw_box(image: np.ndarray, box: np.ndarray, *, lost: bool, thickness: int =
     cv2.rectangle(image, (x1, y1), (x2, y2), LOST_BGR if lost else BOX_BGR, thickness, cv2.LINE_AA)
 
 
-def draw_label(image: np.ndarray, text: str, *, corner: str = "bottom-left", colour=(255, 255, 255)) -> None:
-    """Write ``text`` on a dark plate in a corner, sized to the image."""
+def draw_label(
+    image: np.ndarray, text: str, *, corner: str = "bottom-left", colour=(255, 255, 255), row: int = 0
+) -> None:
+    """Write ``text`` on a dark plate in a corner, sized to the image; ``row`` stacks plates inwards."""
     h, w = image.shape[:2]
     scale = max(0.4, h / 900)
     thickness = max(1, round(scale * 1.6))
     (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     pad = int(6 * scale) + 2
     x = pad if corner.endswith("left") else w - tw - 2 * pad
-    y = h - base - 2 * pad if corner.startswith("bottom") else th + 2 * pad
+    step = row * (th + base + 3 * pad)
+    y = h - base - 2 * pad - step if corner.startswith("bottom") else th + 2 * pad + step
     cv2.rectangle(image, (x - pad, y - th - pad), (x + tw + pad, y + base + pad), (20, 20, 20), -1)
     cv2.putText(image, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
 

@@ -98,7 +98,8 @@ def render_videos(
 
             draw_skeleton(view, landmarks_xy[i] * k)
             draw_box(view, boxes_xy[i] * k, lost=bool(lost[i]))
-            draw_label(view, label)
+            # top-left, under the HUD: a browser's video controls cover the bottom edge
+            draw_label(view, label, corner="top-left", row=1)
             if hud_text and hud_text[i]:
                 draw_label(view, hud_text[i], corner="top-left")
             if lost[i]:
@@ -111,7 +112,7 @@ def render_videos(
             on_patch[:, 2] += zoom * origin
             follow = cv2.warpAffine(patch, on_patch, (size, size), flags=cv2.INTER_LINEAR)
             draw_skeleton(follow, landmarks_xy[i] * zoom + matrix[:, 2])
-            draw_label(follow, label)
+            draw_label(follow, label, corner="top-left", row=1)
             if hud_text and hud_text[i]:
                 draw_label(follow, hud_text[i], corner="top-left")
             if lost[i]:
