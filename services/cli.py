@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Partner
 from services import admins, partners
+from services.embed_snippets import embed_snippets
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     contact_email=args.contact_email,
                 )
                 print(f"created partner {partner.slug} ({partner.name}): {', '.join(partner.allowed_domains)}")
-                print(f'embed: <script src="/embed/widget.js" data-partner="{partner.slug}"></script>')
+                print(f"embed: {embed_snippets(get_settings().api_url, partner.slug)['script']}")
             elif args.command == "update":
                 partner = _update(session, args)
                 state = "active" if partner.active else "inactive"

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import admin, studio
 from app.session import require_user, services
+from services.embed_snippets import embed_snippets
 
 svc = services()
 user = require_user()
@@ -126,6 +127,11 @@ def partners_tab() -> None:
     partner = by_slug[slug]
     # One text area per partner, so switching partners shows that partner's domains.
     text = st.text_area("Allowed domains", "\n".join(partner.domains), key=f"partner_domains-{slug}")
+    st.markdown("Put the widget on the partner's site (any one of these):")
+    for tab, (kind, code) in zip(
+        st.tabs(["Script tag", "iframe", "React"]), embed_snippets(svc.settings.api_url, slug).items(), strict=True
+    ):
+        tab.code(code, language="jsx" if kind == "react" else "html")
     save, toggle = st.columns(2)
     if save.button("Save domains", key="partner_save_domains"):
         try:

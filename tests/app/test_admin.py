@@ -105,6 +105,10 @@ def test_partners_are_created_edited_and_switched_off_through_the_page(svc: Serv
         assert made is not None and made.active and made.name == "Snow Shop"
         assert made.allowed_domains == ["shop.example.com", "localhost:3000"]
 
+    codes = [c.value for c in at.code]  # copy-paste snippets for the partner's site
+    assert any('data-partner="snow-shop"' in c and "/embed/widget.js" in c for c in codes)
+    assert any("/embed/frame/snow-shop" in c for c in codes) and any("useEffect" in c for c in codes)
+
     at.text_input(key="partner_slug").input("snow-shop")  # the same slug again: refused with the reason
     at.button(key="partner_create").click().run()
     assert "is taken" in at.error[0].value

@@ -28,6 +28,7 @@ from db.engine import make_engine, make_session_factory, migrate
 from embed_api.main import create_app
 from services import partners
 from services.database import load_metric_catalog
+from services.embed_snippets import embed_snippets
 from services.mail import SmtpMailer
 from services.worker import LocalWorker
 from tests import shared_clips
@@ -44,6 +45,19 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{tit
 <div id="slot"></div>
 <script src="{api}/embed/widget.js" data-partner="shop" data-target="#slot"></script>
 </body></html>"""
+
+
+REACT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>React shop</title></head>
+<body><h1>React shop</h1><div id="poser-widget"></div>
+<script>(function () {{ var box = {{ current: document.getElementById("poser-widget") }}; {body} }})();</script>
+</body></html>"""
+
+
+def _react_effect_body(api: str) -> str:
+    """The statements of the React snippet's effect (what React runs on mount), cut from the snippet itself."""
+    react = embed_snippets(api, "shop")["react"]
+    start = react.index("useEffect(() => {") + len("useEffect(() => {")
+    return react[start : react.index("return () =>")]
 
 
 def _serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, int]:
@@ -88,6 +102,7 @@ def stack(tmp_path, s3_storage, smtp_server) -> Iterator[dict]:  # noqa: F811 - 
         folder = tmp_path / name
         folder.mkdir()
         (folder / "index.html").write_text(PAGE.format(title=title, api=api))
+        (folder / "react.html").write_text(REACT_PAGE.format(body=_react_effect_body(api)))
         sites.append(_serve(folder))
     with factory.begin() as session:
         partners.create_partner(
@@ -246,3 +261,11 @@ def test_the_widget_refuses_a_site_that_is_not_allowed(stack, browser):
     notice = page.inner_text(".poser-status")
     assert "not allowed to use the Poser" in notice and page.is_hidden(".poser-file")
     _shot(page, "07-refused-origin")
+
+
+def test_the_react_snippet_renders_the_widget(stack, browser):
+    """The copy-paste React component's effect, run on a page of the allowed site, shows the form."""
+    page = browser.new_page(viewport={"width": 900, "height": 600})
+    page.goto(stack["allowed"].replace("index.html", "react.html"))
+    page.wait_for_selector("#poser-widget .poser-file", state="visible", timeout=15_000)
+    assert page.locator("#poser-widget .poser-refused").count() == 0
