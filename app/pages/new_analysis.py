@@ -4,7 +4,7 @@ import streamlit as st
 
 from app import drafts, studio
 from app.prompt import draw_box
-from app.session import DRAFT, open_analysis, require_user, services
+from app.session import DRAFT, artifact, open_analysis, require_user, services
 
 svc = services()
 user = require_user()
@@ -72,6 +72,12 @@ trim = st.slider(
     key="trim",
 )
 too_long = trim[1] - trim[0] > max_window + 1e-6
+with st.expander("Watch the chosen part", expanded=False):
+    clip = uploaded.getvalue() if uploaded is not None else artifact(str(draft.analysis_id), draft.storage_key)
+    if draft.filename.lower().endswith(".gif"):  # browsers do not play GIFs in <video>; an <img> animates
+        st.image(clip)
+    else:
+        st.video(clip, format=studio.MEDIA_MIME, start_time=trim[0], end_time=trim[1], loop=True)
 if too_long:
     st.error(f"The chosen part is {trim[1] - trim[0]:.1f} s: shorten it to at most {max_window:g} s.")
 at_s = st.slider(

@@ -26,6 +26,7 @@ def test_a_waiting_clip_is_continued_and_submitted(svc: Services, clip_bytes):
     at.button(key=f"resume-{draft.analysis_id}").click().run()
     assert not at.exception
     assert "morning-run.mp4: 1.2 s, 25 fps, 320×240 px" in texts(at)
+    assert len(at.get("video")) == 1  # the clip plays from storage: the uploader is empty this time
 
     at.session_state["test_box"] = clip_bytes[1]
     at.run()

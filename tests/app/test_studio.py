@@ -115,6 +115,7 @@ def test_upload_box_progress_and_results(svc: Services, clip_bytes):
     at.run()
     assert not at.exception
     assert "descent.mp4: 1.2 s, 25 fps, 320×240 px" in texts(at)
+    assert len(at.get("video")) == 1  # the chosen part, to watch before drawing the box
     assert at.slider(key="trim").value == (0.0, pytest.approx(1.2))
     assert at.button(key="submit").disabled is False
     at.button(key="submit").click().run()
