@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
 from poser_pipeline.errors import PoserInputError
-from services.run_analysis import RunInput, artifact_key
+from services.run_input import RunInput, artifact_key
 
 
 class DbRunIO:

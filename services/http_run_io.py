@@ -18,7 +18,7 @@ import httpx
 
 from poser_pipeline.errors import PoserInputError
 from services.http_reporter import request_with_retries
-from services.run_analysis import RunInput
+from services.run_input import RunInput
 
 #: Bytes per chunk when streaming the clip to disk.
 _CHUNK = 1024 * 1024

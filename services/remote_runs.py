@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import queries
 from poser_pipeline.errors import PoserInputError
 from services import run_payloads
-from services.run_analysis import RunInput, artifact_key
+from services.run_input import RunInput, artifact_key
 
 #: Presigned URLs given to workers live this long, seconds: a download starts at once, uploads follow a run.
 WORKER_URL_EXPIRES_S = 3600

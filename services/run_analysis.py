@@ -20,7 +20,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,6 +27,7 @@ from poser_pipeline.analyze import AnalysisResult, analyze
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.settings import PipelineSettings
 from services import run_payloads
+from services.run_input import RunInput
 
 if TYPE_CHECKING:  # services.reporter imports the database layer; remote workers have none
     from sqlalchemy.orm import Session, sessionmaker
@@ -45,39 +45,6 @@ _STAGE_MESSAGE = {
     "smooth": "Smoothing the motion",
     "render": "Rendering the overlay videos",
 }
-
-
-@dataclass(frozen=True)
-class RunInput:
-    """What the pipeline needs from an analysis row (read once, before the long work)."""
-
-    analysis_id: uuid.UUID
-    input_key: str
-    filename: str
-    box: tuple[float, float, float, float]
-    start_s: float | None
-    end_s: float | None
-    at_s: float | None
-
-    @classmethod
-    def from_analysis(cls, analysis: Any) -> RunInput:
-        if not analysis.s3_input_key:
-            raise PoserInputError("this analysis has no uploaded video")
-        box = (analysis.bbox_x1, analysis.bbox_y1, analysis.bbox_x2, analysis.bbox_y2)
-        if any(v is None for v in box):
-            raise PoserInputError("no skier was picked: draw a box around the skier first")
-        start, end = analysis.trim_start_seconds, analysis.trim_end_seconds
-        at = None
-        if analysis.click_normalized_time is not None:
-            first = start or 0.0
-            last = end if end is not None else first
-            at = first + analysis.click_normalized_time * (last - first)
-        return cls(analysis.id, analysis.s3_input_key, analysis.filename or "clip.mp4", box, start, end, at)
-
-
-def artifact_key(analysis_id: uuid.UUID, run_id: uuid.UUID, filename: str) -> str:
-    """Storage key of one run output."""
-    return f"analyses/{analysis_id}/runs/{run_id}/{filename}"
 
 
 class _ThrottledProgress:

@@ -133,7 +133,8 @@ def seed_synthetic_run(
     from poser_pipeline.synthetic_skier import SkierParams, generate_run
     from services import run_payloads
     from services.reporter import DbRunReporter
-    from services.run_analysis import artifact_key, report_rows
+    from services.run_analysis import report_rows
+    from services.run_input import artifact_key
 
     run = generate_run(params or SkierParams(inside_delay_s=0.15, seed=1))
     valid = ~run.truth["dropped"]
