@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from services.run_input import artifact_key
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,20 @@ class DbRunReporter:
         self.analysis_id = analysis_id
         self.worker_id = worker_id  # set by workers: a run they lost (lease lapsed) is not overwritten
 
+    def _lost(self, session: Session) -> bool:
+        """True when a worker reports for a run it no longer holds (lease lapsed, swept, rerun)."""
+        if self.worker_id is None:
+            return False
+        run = queries.get_run(session=session, run_id=self.run_id)
+        if run is None or run.status != "running" or run.claimed_by != self.worker_id:
+            log.warning("run %s is no longer held by %s: its report is dropped", self.run_id, self.worker_id)
+            return True
+        return False
+
     def progress(self, stage: str, percent: float, message: str = "") -> None:
         with self._factory.begin() as session:
+            if self._lost(session):  # progress lives on the analysis: a new run's bar must not jump back
+                return
             queries.set_progress(
                 session=session, analysis_id=self.analysis_id, stage=stage, percent=percent, message=message
             )
@@ -80,11 +93,8 @@ class DbRunReporter:
     ) -> None:
         """``error`` is the reason a person reads; ``error_log`` the technical detail (kept on the analysis)."""
         with self._factory.begin() as session:
-            if self.worker_id is not None and status in ("succeeded", "failed"):
-                run = queries.get_run(session=session, run_id=self.run_id)
-                if run is None or run.status != "running" or run.claimed_by != self.worker_id:
-                    log.warning("run %s is no longer held by %s: its end is not recorded", self.run_id, self.worker_id)
-                    return
+            if self._lost(session):  # any status, "running" too: a swept run must stay failed
+                return
             queries.set_run_status(
                 session=session, run_id=self.run_id, status=status, error=error, num_frames=num_frames, fps=fps
             )
@@ -110,7 +120,17 @@ class DbRunReporter:
             queries.save_segment_metrics(session=session, run_id=self.run_id, values=values)
 
     def artifact(self, kind: str, storage_key: str, size_bytes: int, content_type: str) -> None:
+        """Register a stored output; ``ValueError`` for a key outside this run's folder.
+
+        Deleting an analysis deletes its artifacts' objects, so a key pointing elsewhere (another
+        analysis's clip) would expose that object and later delete it.
+        """
+        folder = artifact_key(self.analysis_id, self.run_id, "")
+        if not storage_key.startswith(folder) or ".." in storage_key[len(folder) :]:
+            raise ValueError(f"artifact key {storage_key!r} is not in this run's folder {folder}")
         with self._factory.begin() as session:
+            if self._lost(session):
+                return
             queries.save_artifact(
                 session=session,
                 run_id=self.run_id,

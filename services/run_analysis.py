@@ -144,8 +144,9 @@ def execute(
             "failed", error=INTERNAL_ERROR, error_log=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
         )
         return None
-    reporter.status("succeeded", num_frames=result.run["num_frames"], fps=result.info.fps)
+    # progress first: once the run is finished, a worker's reports for it are no longer taken
     reporter.progress("done", 100.0, "Analysis ready")
+    reporter.status("succeeded", num_frames=result.run["num_frames"], fps=result.info.fps)
     return result
 
 

@@ -121,8 +121,14 @@ def post_artifact_uploads(
 
 
 @router.put("/analysis-runs/{run_id}/progress", response_model=Accepted)
-def put_progress(run_id: uuid.UUID, body: ProgressIn, factory: SessionFactoryDep) -> Accepted:
-    _reporter(factory, run_id).progress(body.stage, body.percent, body.message)
+def put_progress(
+    run_id: uuid.UUID,
+    body: ProgressIn,
+    factory: SessionFactoryDep,
+    x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> Accepted:
+    """With ``X-Worker-Id``, progress from a worker that no longer holds the run is dropped."""
+    _reporter(factory, run_id, x_worker_id).progress(body.stage, body.percent, body.message)
     return Accepted()
 
 
@@ -181,8 +187,19 @@ def post_segment_metrics(run_id: uuid.UUID, body: MetricValuesIn, factory: Sessi
 
 
 @router.post("/analysis-runs/{run_id}/artifacts", response_model=Accepted)
-def post_artifact(run_id: uuid.UUID, body: ArtifactIn, factory: SessionFactoryDep) -> Accepted:
-    _reporter(factory, run_id).artifact(body.kind, body.storage_key, body.size_bytes, body.content_type)
+def post_artifact(
+    run_id: uuid.UUID,
+    body: ArtifactIn,
+    factory: SessionFactoryDep,
+    x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> Accepted:
+    """The key must lie in this run's folder (as ``artifact-uploads`` hands out): 422 otherwise."""
+    try:
+        _reporter(factory, run_id, x_worker_id).artifact(
+            body.kind, body.storage_key, body.size_bytes, body.content_type
+        )
+    except ValueError as exc:
+        raise _unprocessable("storage_key", str(exc)) from exc
     return Accepted()
 
 

@@ -19,6 +19,7 @@ from db import queries
 from db.models import Base
 from embed_api.main import create_app
 from services import embed, partners
+from services.run_input import artifact_key
 from services.storage.local import LocalStorage
 from tests.embed_api import access_matrix
 from tests.embed_api.access_matrix import REFUSED, SECTIONS
@@ -50,6 +51,7 @@ class World:
     confirm_token: str
     run_id: uuid.UUID
     finished_analysis: uuid.UUID
+    run_folder: str  # where the run's artifact keys must lie
 
 
 def _sign_in(api: TestClient, codes: dict[str, str], email: str) -> dict[str, str]:
@@ -96,7 +98,10 @@ def world(factory, tmp_path, clip) -> World:
         finished = queries.create_analysis(session=session, owner_id=carol.id, filename="done.mp4").id
         queries.create_run(session=session, analysis_id=finished).status = "failed"
         queries.get_analysis(session=session, analysis_id=finished).status = "failed"  # finished: rerunnable
-    return World(api, alice, bob, created["analysis_id"], mine, theirs, link.split("token=")[1], run_id, finished)
+    folder = artifact_key(carol_analysis, run_id, "")
+    return World(
+        api, alice, bob, created["analysis_id"], mine, theirs, link.split("token=")[1], run_id, finished, folder
+    )
 
 
 # --- one request per cell -------------------------------------------------------------------------
@@ -152,7 +157,12 @@ def _internal(w: World, method: str, path: str, column: str) -> tuple[str, str, 
     unknown_run = any(path.endswith(s) for s in ("/claim", "/heartbeat", "/artifact-uploads"))
     url = path.replace("{run_id}", str(uuid.uuid4() if unknown_run else w.run_id))
     url = url.replace("{analysis_id}", str(w.finished_analysis))
-    artifact = {"kind": "run_json", "storage_key": "k/run.json", "size_bytes": 2, "content_type": "application/json"}
+    artifact = {
+        "kind": "run_json",
+        "storage_key": f"{w.run_folder}run.json",
+        "size_bytes": 2,
+        "content_type": "application/json",
+    }
     bodies = {
         "/claim": {"worker_id": "w1"},
         "/heartbeat": {"worker_id": "w1"},

@@ -150,3 +150,38 @@ def test_a_worker_that_lost_the_run_cannot_end_it(client, factory, storage):
     assert client.put(f"/api/internal/analysis-runs/{run_id}/status", json=late, headers=headers).status_code == 200
     with factory() as session:
         assert queries.get_run(session=session, run_id=run_id).status == "failed"
+
+
+def test_an_artifact_key_outside_the_runs_folder_is_refused(client, factory, storage):
+    analysis_id, run_id = queued_run(factory, storage)
+    other_analysis, _ = queued_run(factory, storage)
+    assert claim(client, run_id, "gpu-1").status_code == 200
+    url = f"/api/internal/analysis-runs/{run_id}/artifacts"
+    base = {"kind": "overlay_video", "size_bytes": 10, "content_type": "video/mp4"}
+    for key in (
+        f"uploads/{other_analysis}/clip.mp4",  # another analysis's clip: would be served, then deleted
+        f"analyses/{analysis_id}/runs/{uuid.uuid4()}/overlay.mp4",  # another run's folder
+        f"analyses/{analysis_id}/runs/{run_id}/../../../uploads/x.mp4",
+    ):
+        refused = client.post(url, json={**base, "storage_key": key}, headers=OK)
+        assert refused.status_code == 422 and "folder" in refused.json()["detail"][0]["msg"], key
+    with factory() as session:
+        assert queries.get_artifact(session=session, run_id=run_id, kind="overlay_video") is None
+
+
+def test_a_worker_that_lost_the_run_cannot_revive_it_or_move_its_progress(client, factory, storage):
+    analysis_id, run_id = queued_run(factory, storage)
+    assert claim(client, run_id, "gpu-1", lease_s=1).status_code == 200
+    time.sleep(1.2)
+    assert claim(client, run_id, "gpu-2").status_code == 409  # the sweep failed the lapsed run
+    stale = OK | {"X-Worker-Id": "gpu-1"}
+    base = f"/api/internal/analysis-runs/{run_id}"
+    assert client.put(f"{base}/status", json={"status": "running"}, headers=stale).status_code == 200
+    assert client.put(f"{base}/progress", json={"stage": "pose", "percent": 99}, headers=stale).status_code == 200
+    key = f"analyses/{analysis_id}/runs/{run_id}/run.json"
+    artifact = {"kind": "run_json", "storage_key": key, "size_bytes": 2, "content_type": "application/json"}
+    assert client.post(f"{base}/artifacts", json=artifact, headers=stale).status_code == 200
+    with factory() as session:
+        assert queries.get_run(session=session, run_id=run_id).status == "failed"  # dropped, not revived
+        assert (queries.get_analysis(session=session, analysis_id=analysis_id).progress or {}).get("percent") != 99
+        assert queries.get_artifact(session=session, run_id=run_id, kind="run_json") is None
