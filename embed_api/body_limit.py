@@ -1,8 +1,9 @@
 """A request-body size limit for the JSON endpoints (413 past it), as plain ASGI middleware.
 
 Bodies are counted as they arrive, so a missing or false ``Content-Length`` does not get past it.
-Uploads (``/api/storage``, limited by their signed URL) and the token-guarded machine endpoints
-(``/api/internal``, frame batches are large) are left alone.
+Uploads (``/api/storage``, limited by their signed URL) are left alone; the machine endpoints
+(``/api/internal``: frame batches are large) get a larger cap, because FastAPI reads a body before the
+token dependency runs, so without one a caller without the token could make the sidecar buffer anything.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Default limit of a JSON request body, bytes: the largest public body (a contact message) is ~6 KB.
 MAX_JSON_BODY_BYTES = 64 * 1024
-UNLIMITED_PREFIXES = ("/api/storage/", "/api/internal/")
+#: Limit of ``/api/internal`` bodies, bytes: a whole 20 s run's frames as one JSON batch is ~10 MB.
+MAX_INTERNAL_BODY_BYTES = 32 * 2**20
+UNLIMITED_PREFIXES = ("/api/storage/",)
 
 
 def _too_large(limit: int) -> HTTPException:
@@ -20,19 +23,24 @@ def _too_large(limit: int) -> HTTPException:
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413 (paths under :data:`UNLIMITED_PREFIXES` excepted)."""
+    """Refuse request bodies over ``limit`` bytes with 413 (``internal_limit`` under ``/api/internal``;
+    paths under :data:`UNLIMITED_PREFIXES` excepted)."""
 
-    def __init__(self, app: ASGIApp, *, limit: int = MAX_JSON_BODY_BYTES) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limit: int = MAX_JSON_BODY_BYTES, internal_limit: int = MAX_INTERNAL_BODY_BYTES
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.internal_limit = internal_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNLIMITED_PREFIXES):
             await self.app(scope, receive, send)
             return
+        limit = self.internal_limit if scope["path"].startswith("/api/internal/") else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _send_413(send, self.limit)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_413(send, limit)
             return
         seen = 0
 
@@ -41,8 +49,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:  # raised inside the route's body read: FastAPI answers it as a 413
-                    raise _too_large(self.limit)
+                if seen > limit:  # raised inside the route's body read: FastAPI answers it as a 413
+                    raise _too_large(limit)
             return message
 
         await self.app(scope, counted, send)

@@ -8,6 +8,7 @@ processes count database rows instead (sign-in codes, confirmation emails, submi
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import defaultdict, deque
@@ -40,3 +41,26 @@ class RateLimiter:
                 return False
             recent.append(now)
             return True
+
+
+def client_address(peer: object, real_ip_header: str | None) -> str:
+    """The address to rate-limit a request by.
+
+    Behind the nginx front (``deploy/nginx``) the peer is the proxy, and nginx sets ``X-Real-IP`` from
+    the connection; the header is believed only from a loopback or private peer (a proxy), never from
+    a client on the internet, who could otherwise pick a fresh address per request. A peer that is not
+    an address string (tests' stand-ins) falls back to one shared key.
+    """
+    if not isinstance(peer, str):
+        return "unknown"
+    try:
+        from_proxy = ipaddress.ip_address(peer).is_private  # loopback and RFC 1918 count as private
+    except ValueError:
+        return peer
+    if from_proxy and real_ip_header:
+        candidate = real_ip_header.strip()
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            return peer
+    return peer

@@ -6,6 +6,7 @@ from app import charts
 from app.results_view_cache import contact_desk, sample_result
 from services.contact import ContactError
 from services.mail import MailError
+from services.rate_limit import client_address
 
 st.title("Poser — skiing technique from a phone clip")
 st.markdown(
@@ -60,10 +61,10 @@ with st.form("contact", clear_on_submit=False):
     message = st.text_area("Message", key="contact_message")
     sent = st.form_submit_button("Send")
 if sent:
-    # the rate limit is per client address; without one (or under AppTest, which mocks it) all share one
-    ip = st.context.ip_address
+    # the rate limit is per client address (AppTest mocks it: then all share one)
+    ip = client_address(st.context.ip_address, st.context.headers.get("X-Real-IP"))
     try:
-        contact_desk().submit(name=name, email=email, message=message, client=ip if isinstance(ip, str) else "studio")
+        contact_desk().submit(name=name, email=email, message=message, client=ip)
     except ContactError as exc:
         st.error(f"Not sent: {exc}.")
     except MailError as exc:

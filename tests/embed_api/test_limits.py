@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from db.models import Analysis
+from embed_api.body_limit import BodyLimit
 from embed_api.main import create_app
 from services import partners
-from services.rate_limit import RateLimiter
+from services.rate_limit import RateLimiter, client_address
 from services.storage.local import LocalStorage
 
 SHOP = {"Origin": "https://shop.example.com"}
@@ -87,3 +89,33 @@ def test_large_json_bodies_are_refused_with_413(factory, tmp_path, path, origin)
     assert streamed.status_code == 413, streamed.text
     assert _analyses(factory) == 0
     assert api.post(path, json={**BODY, "message": "hello"}, headers=origin).status_code < 300  # small ones pass
+
+
+def test_internal_bodies_have_their_own_larger_cap_even_without_a_token():
+    """FastAPI reads a body before the token check runs: the cap protects the sidecar from anyone."""
+    inner = FastAPI()
+
+    @inner.post("/api/internal/echo")
+    async def echo(request: Request) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    inner.add_middleware(BodyLimit, limit=100, internal_limit=1000)
+    api = TestClient(inner)
+    assert api.post("/api/internal/echo", content=b"x" * 900).json() == {"bytes": 900}  # over the JSON cap: fine
+    refused = api.post("/api/internal/echo", content=b"x" * 1001)
+    assert refused.status_code == 413 and "1000 bytes" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "key"),
+    [
+        ("127.0.0.1", "203.0.113.7", "203.0.113.7"),  # behind the local proxy: the header names the client
+        ("10.0.0.5", " 198.51.100.2 ", "198.51.100.2"),
+        ("81.2.69.160", "1.2.3.4", "81.2.69.160"),  # a client on the internet cannot pick its own key
+        ("127.0.0.1", "not-an-ip", "127.0.0.1"),
+        ("127.0.0.1", None, "127.0.0.1"),
+        (object(), "1.2.3.4", "unknown"),
+    ],
+)
+def test_the_rate_limit_key_believes_x_real_ip_only_from_a_proxy(peer, header, key):
+    assert client_address(peer, header) == key
