@@ -87,6 +87,7 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     """The sidecar as configured by :func:`services.settings.get_settings` (database migrated on start)."""
     from services.database import open_database
     from services.dispatch import make_dispatcher
+    from services.housekeeping import Housekeeper
     from services.mail import email_change_message, make_mailer, sign_in_code_message
     from services.settings import get_settings
     from services.storage import make_storage
@@ -94,12 +95,13 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     settings = settings or get_settings()
     mailer = make_mailer(settings)
     token = settings.internal_token.get_secret_value() if settings.internal_token else secrets.token_urlsafe(24)
-    return create_app(
-        session_factory=open_database(settings.database_url),
+    factory, storage = open_database(settings.database_url), make_storage(settings)
+    app = create_app(
+        session_factory=factory,
         internal_token=token,
         secret_key=settings.secret_key.get_secret_value(),
         send_code=lambda email, code: mailer.send(sign_in_code_message(email, code)),
-        storage=make_storage(settings),
+        storage=storage,
         max_upload_bytes=settings.max_upload_bytes,
         max_window_s=settings.max_window_s,
         dispatch=make_dispatcher(settings),
@@ -110,3 +112,6 @@ def app_from_settings(settings: Any = None) -> FastAPI:
         send_message=mailer.send,
         contact_address=settings.mail_from,
     )
+    if settings.queue == "celery":  # local workers tidy up themselves; Celery and remote workers do not
+        app.state.housekeeper = Housekeeper(factory, storage).start()
+    return app

@@ -1,0 +1,54 @@
+"""Periodic upkeep where no local worker runs: fail runs whose worker went silent, sweep abandoned uploads.
+
+A :class:`services.worker.LocalWorker` does both itself. With the distributed queue (Celery, remote GPU
+workers), stale runs would otherwise be failed only when the next claim happens to look, and abandoned
+uploads never: the sidecar, which every deployment runs, starts a :class:`Housekeeper`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import queries
+from services.upload_cleanup import sweep_abandoned
+
+log = logging.getLogger(__name__)
+
+
+def tidy(session_factory: sessionmaker[Session], storage: Any) -> tuple[int, int]:
+    """One round: ``(stale runs failed, abandoned analyses deleted)``."""
+    with session_factory.begin() as session:
+        stale = len(queries.fail_stale_runs(session=session))
+    swept = len(sweep_abandoned(session_factory=session_factory, storage=storage))
+    if stale or swept:
+        log.info("housekeeping: failed %d stale run(s), swept %d abandoned upload(s)", stale, swept)
+    return stale, swept
+
+
+class Housekeeper:
+    """:func:`tidy` now and then every ``every_s`` seconds on a daemon thread, until :meth:`stop`."""
+
+    def __init__(self, session_factory: sessionmaker[Session], storage: Any, *, every_s: float = 60.0) -> None:
+        self._factory, self._storage, self._every_s = session_factory, storage, every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="poser-housekeeping", daemon=True)
+
+    def start(self) -> Housekeeper:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                tidy(self._factory, self._storage)
+            except Exception:  # a database hiccup must not end upkeep for good
+                log.exception("housekeeping round failed")
+            self._stop.wait(self._every_s)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
