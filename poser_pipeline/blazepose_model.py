@@ -82,6 +82,9 @@ class WarmBuild:
             self._model.process(warm_input)
         except BaseException as exc:  # handed to result(), which re-raises it in the caller
             self._error = exc
+            if self._model is not None:  # built but failed to warm: nobody will close it later
+                self._model.close()
+                self._model = None
 
     def result(self) -> Any:
         """Wait for the model and return it; re-raises an error of the build."""

@@ -74,7 +74,12 @@ def rerun(*, session: Session, user: User, analysis_id: uuid.UUID) -> AnalysisRu
 
 
 def queue_rerun(*, session: Session, analysis: Analysis) -> AnalysisRun:
-    """Queue a new run of ``analysis`` if it is finished (``RerunError`` otherwise); no ownership check."""
+    """Queue a new run of ``analysis`` if it is finished (``RerunError`` otherwise); no ownership check.
+
+    The analysis row is locked first (PostgreSQL; SQLite serialises writers anyway), so two reruns at
+    once (a double click, an admin and the owner) queue one run and refuse the other.
+    """
+    session.refresh(analysis, with_for_update=True)
     if analysis.status not in RERUNNABLE:
         status = analysis.status.replace("_", " ")
         raise RerunError(f"this analysis is {status}; only a finished one can run again")

@@ -36,6 +36,8 @@ class Heartbeat(threading.Thread):
             except Exception:  # a blip: try again next beat; the lease outlives a few misses
                 log.exception("heartbeat failed")
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop beating; waits at most ``timeout_s`` (a renewal stuck in HTTP retries must not hold the
+        worker: the daemon thread ends with its request, and a late renewal of a finished run is refused)."""
         self._stop_event.set()
-        self.join()
+        self.join(timeout_s)

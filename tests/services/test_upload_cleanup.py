@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from db import queries
 from db.models import Analysis, Upload, utcnow
+from services import upload_cleanup
 from services.storage import LocalStorage
 from services.upload_cleanup import GracePeriods, sweep_abandoned
 from services.worker import LocalWorker
@@ -60,13 +61,24 @@ def test_only_analyses_past_their_grace_period_are_swept(factory, storage):
     assert sweep_abandoned(session_factory=factory, storage=storage) == []
 
 
-def test_an_analysis_that_moved_on_since_the_scan_is_kept(factory, storage):
+def test_an_analysis_that_moved_on_since_the_scan_is_kept(factory, storage, monkeypatch):
     analysis_id, key = _analysis(factory, storage, "awaiting_prompt", timedelta(days=30))
-    # The person submits their box: updated_at moves, so the grace period restarts.
-    with factory.begin() as session:
+    recheck = upload_cleanup.find_abandoned_one
+    rechecked = []
+
+    def submit_then_recheck(*, session, analysis_id, **kwargs):
+        # the person submits their box after the scan found the analysis, before its delete
         session.get(Analysis, analysis_id).status = "queued"
+        session.flush()
+        rechecked.append(analysis_id)
+        return recheck(session=session, analysis_id=analysis_id, **kwargs)
+
+    monkeypatch.setattr(upload_cleanup, "find_abandoned_one", submit_then_recheck)
     assert sweep_abandoned(session_factory=factory, storage=storage) == []
+    assert rechecked == [analysis_id]  # the scan did find it: the re-check is what kept it
     assert storage.exists(key)
+    with factory() as session:
+        assert session.get(Analysis, analysis_id).status == "queued"
 
 
 def test_grace_periods_are_configurable(factory, storage):
