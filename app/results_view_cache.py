@@ -13,18 +13,14 @@ import numpy as np
 import streamlit as st
 
 from app import results_view_data, results_view_sample, studio, turn_review
-from app.session import services
+from app.session import services, user_by_id
 from db.models import User
 from services.contact import ContactDesk
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _review_for_run(run_id: str, user_id: str, analysis_id: str) -> results_view_data.Review:
-    svc = services()
-    with svc.factory() as session:
-        user = session.get(User, uuid.UUID(user_id))
-    assert user is not None
-    return results_view_data.load_review(svc, user, uuid.UUID(analysis_id))
+    return results_view_data.load_review(services(), user_by_id(user_id), uuid.UUID(analysis_id))
 
 
 def review(user: User, analysis_id: uuid.UUID) -> results_view_data.Review:

@@ -67,13 +67,23 @@ def current_analysis_id() -> uuid.UUID | None:
         return None
 
 
+def user_by_id(user_id: str) -> User:
+    """The user with this id (``NotFoundError`` once the account is gone): what the run caches read as."""
+    with services().factory() as session:
+        user = session.get(User, uuid.UUID(user_id))
+    if user is None:
+        raise studio.NotFoundError(f"no user {user_id}")
+    return user
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _results_for_run(run_id: str, user_id: str, analysis_id: str) -> studio.Results:
-    svc = services()
-    with svc.factory() as session:
-        user = session.get(User, uuid.UUID(user_id))
-    assert user is not None
-    return studio.load_results(svc, user, uuid.UUID(analysis_id))
+    return studio.load_results(services(), user_by_id(user_id), uuid.UUID(analysis_id))
+
+
+def shared_results(analysis_id: uuid.UUID, owner_id: uuid.UUID, run_id: uuid.UUID) -> studio.Results:
+    """A shared analysis's results, read as its owner (call only after the share token was checked)."""
+    return _results_for_run(str(run_id), str(owner_id), str(analysis_id))
 
 
 def results(user: User, analysis_id: uuid.UUID) -> studio.Results:

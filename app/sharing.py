@@ -1,9 +1,9 @@
 """Share links in the studio, without Streamlit: make, list and revoke links; read a shared analysis.
 
 The owner's side (My analyses) goes through ``services.shares`` with the signed-in user. The visitor's
-side has no user: :func:`resolve` checks the token on every page run, and :func:`load_shared_results`
-reads the results as the analysis's owner (``services.shares.shared_viewer``), so the shared page shows
-exactly what the owner's results page shows, through the same ownership-checked reads.
+side has no user: :func:`resolve` checks the token on every page run, and the page then reads
+the results as the analysis's owner (``app.session.shared_results``), so it shows exactly what the
+owner's results page shows, through the same ownership-checked reads.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app import studio
 from app.context import Services
 from db.models import User
 from services import analyses, shares
@@ -28,7 +27,6 @@ __all__ = [
     "SharedAnalysis",
     "create_link",
     "live_links",
-    "load_shared_results",
     "resolve",
     "revoke_link",
 ]
@@ -84,12 +82,3 @@ def resolve(svc: Services, token: str | None) -> SharedAnalysis | None:
             return None
         found = analyses.analysis_detail(session=session, user=owner, analysis_id=analysis_id)
         return SharedAnalysis(analysis_id, owner.id, found["results_run_id"])
-
-
-def load_shared_results(svc: Services, shared: SharedAnalysis) -> studio.Results:
-    """The shared analysis's results, read as its owner (``NoResultsError`` when none succeeded)."""
-    with svc.factory() as session:
-        owner = session.get(User, shared.owner_id)
-    if owner is None:  # the owner was deleted since resolve(): their analyses went with them
-        raise studio.NotFoundError(f"no analysis {shared.analysis_id}")
-    return studio.load_results(svc, owner, shared.analysis_id)

@@ -5,13 +5,11 @@ owner's account is shown (no email, no other analyses, no buttons that change an
 :func:`app.results_view.render`, as the owner's results page does, without the downloads.
 """
 
-import uuid
-
 import streamlit as st
 
 from app import results_view, sharing, studio
 from app.results_view_cache import shared_review
-from app.session import services
+from app.session import services, shared_results
 
 svc = services()
 st.title("Shared results")
@@ -22,18 +20,11 @@ if shared is None:
     st.stop()
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _results(run_id: str, owner_id: str, analysis_id: str) -> studio.Results:
-    """Results by run id (a rerun has a new id); only reached after the token was checked on this run."""
-    view = sharing.SharedAnalysis(uuid.UUID(analysis_id), uuid.UUID(owner_id), uuid.UUID(run_id))
-    return sharing.load_shared_results(svc, view)
-
-
 if shared.run_id is None:
     st.info("This analysis has no results yet: open the link again later.")
     st.stop()
 try:
-    res = _results(str(shared.run_id), str(shared.owner_id), str(shared.analysis_id))
+    res = shared_results(shared.analysis_id, shared.owner_id, shared.run_id)
     review = shared_review(shared.analysis_id, shared.owner_id, shared.run_id)
 except (studio.NotFoundError, studio.NoResultsError):
     st.error("This share link does not work any more. Ask for a new one.")
