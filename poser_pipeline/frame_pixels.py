@@ -2,8 +2,9 @@
 
 Converting a 1080p frame to BGR costs more than decoding it, and the renderer
 needs only a downscaled overlay and a small region for the centred replay. So
-FFmpeg's swscale scales while it converts (:func:`scaled_bgr`), and a region is
-cut from the YUV planes before conversion (:func:`region_bgr`). For 8-bit
+the overlay is scaled by FFmpeg's swscale straight to I420, never BGR
+(:func:`scaled_i420`), and a region is cut from the YUV planes before
+conversion (:func:`region_bgr`). For 8-bit
 yuv420p — what phones and cameras write — swscale's unscaled converter
 works pixel by pixel with each chroma sample covering a 2x2 block, so a
 region cut on even coordinates converts to exactly the pixels of the full
@@ -17,6 +18,7 @@ import av
 import numpy as np
 
 from poser_pipeline.decode import upright
+from poser_pipeline.i420 import pack, planes
 
 #: Pixel formats cut before conversion; others convert whole (see module docstring).
 _CUTTABLE_FORMATS = ("yuv420p", "yuvj420p")
@@ -26,18 +28,20 @@ def _quarter_turns(rotation_deg: int) -> int:
     return (rotation_deg // 90) % 4
 
 
-def scaled_bgr(frame: av.VideoFrame, rotation_deg: int, width: int, height: int) -> np.ndarray:
-    """The upright frame resized to ``width`` x ``height`` px, ``(height, width, 3) uint8`` BGR.
+def scaled_i420(frame: av.VideoFrame, rotation_deg: int, width: int, height: int) -> np.ndarray:
+    """The upright frame resized to ``width`` x ``height`` px (even), as one I420 array.
 
-    Scaling uses swscale's area filter (like OpenCV's ``INTER_AREA`` for
-    downscaling) in the same pass as the colour conversion.
+    Returns ``(height * 3 // 2, width) uint8``: Y, then U and V (see
+    :mod:`poser_pipeline.i420`). Any input format is scaled and converted in
+    one swscale pass (area filter), without a BGR step.
     """
-    stored_w, stored_h = (height, width) if _quarter_turns(rotation_deg) % 2 else (width, height)
-    if (stored_w, stored_h) == (frame.width, frame.height):
-        image = frame.to_ndarray(format="bgr24")
-    else:
-        image = frame.reformat(width=stored_w, height=stored_h, format="bgr24", interpolation="AREA").to_ndarray()
-    return upright(image, rotation_deg)
+    turns = _quarter_turns(rotation_deg)
+    stored_w, stored_h = (height, width) if turns % 2 else (width, height)
+    stored = frame.reformat(width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA").to_ndarray()
+    if turns == 0:
+        return stored
+    y, u, v = planes(stored, stored_w, stored_h)
+    return pack(*(np.rot90(plane, k=turns) for plane in (y, u, v)))
 
 
 def _stored_rect(rect: tuple[int, int, int, int], turns: int, stored_w: int, stored_h: int) -> tuple[int, ...]:

@@ -5,9 +5,11 @@
 moves along a heavily low-passed (zero-phase) path of the track, so the
 virtual camera glides instead of jittering with every box.
 
-Pixels come from :mod:`poser_pipeline.frame_pixels`: the overlay is scaled
-while it is converted and the replay converts only the region it shows, both
-in the decode thread, so the main thread only draws and warps small images.
+Pixels come from :mod:`poser_pipeline.frame_pixels` in the decode thread:
+the overlay is scaled straight to I420 and stays I420 to the encoder (only
+the regions with ink are drawn through BGR, :mod:`poser_pipeline.i420`); the
+replay converts only the region it shows. The main thread draws and warps
+small images.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import cv2
 import numpy as np
 
 from poser_pipeline.decode import VideoInfo, iter_window
-from poser_pipeline.draw import draw_box, draw_label, draw_lost_marker, draw_skeleton
-from poser_pipeline.frame_pixels import region_bgr, scaled_bgr
+from poser_pipeline.draw import FrameInk
+from poser_pipeline.frame_pixels import region_bgr, scaled_i420
+from poser_pipeline.i420 import draw_ink
 from poser_pipeline.prefetch import prefetch
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
@@ -96,27 +99,18 @@ def render_videos(
             shown_ms = timestamp_ms - t0_ms  # the videos start at 0
             label = f"{timestamp_ms / 1000:6.2f} s  frame {i}"
 
-            draw_skeleton(view, landmarks_xy[i] * k)
-            draw_box(view, boxes_xy[i] * k, lost=bool(lost[i]))
-            # top-left, under the HUD: a browser's video controls cover the bottom edge
-            draw_label(view, label, corner="top-left", row=1)
-            if hud_text and hud_text[i]:
-                draw_label(view, hud_text[i], corner="top-left")
-            if lost[i]:
-                draw_lost_marker(view)
-            overlay.write(view, shown_ms)
+            labels = ((hud_text[i] if hud_text else "") or "", label)  # the time under the HUD, clear of
+            # a browser's video controls, which cover the bottom edge
+            ink = FrameInk(landmarks_xy[i] * k, boxes_xy[i] * k, bool(lost[i]), labels)
+            draw_ink(view, out_w, out_h, ink)
+            overlay.write(view, shown_ms, pixel_format="yuv420p")
 
             matrix = _follow_matrix(path[i], zoom, size)
             # the same warp as on the whole frame, moved to the patch's origin
             on_patch = matrix.copy()
             on_patch[:, 2] += zoom * origin
             follow = cv2.warpAffine(patch, on_patch, (size, size), flags=cv2.INTER_LINEAR)
-            draw_skeleton(follow, landmarks_xy[i] * zoom + matrix[:, 2])
-            draw_label(follow, label, corner="top-left", row=1)
-            if hud_text and hud_text[i]:
-                draw_label(follow, hud_text[i], corner="top-left")
-            if lost[i]:
-                draw_lost_marker(follow)
+            FrameInk(landmarks_xy[i] * zoom + matrix[:, 2], None, bool(lost[i]), labels).draw(follow)
             centred.write(follow, shown_ms)
             progress("render", i + 1, total)
     return paths
@@ -155,7 +149,7 @@ def _frames(
     zoom: float,
     size: int,
 ):
-    """Yield ``(index, timestamp_ms, overlay BGR, replay patch BGR, patch origin (2,) px)`` per frame.
+    """Yield ``(index, timestamp_ms, overlay I420, replay patch BGR, patch origin (2,) px)`` per frame.
 
     Runs in the decode thread: swscale releases the GIL, so conversion
     overlaps the main thread's drawing and the encoders.
@@ -168,7 +162,7 @@ def _frames(
         yield (
             i,
             frame.timestamp_ms,
-            scaled_bgr(frame.av_frame, info.rotation_deg, *overlay_wh),
+            scaled_i420(frame.av_frame, info.rotation_deg, *overlay_wh),
             region_bgr(frame.av_frame, info.rotation_deg, rect),
             np.array(rect[:2], dtype=np.float64),
         )

@@ -48,11 +48,16 @@ class H264Writer:
         self._stream.options = {"preset": preset, "crf": str(crf)}
         self._last_pts = -1
 
-    def write(self, frame_bgr: np.ndarray, timestamp_ms: float) -> None:
-        """Encode one ``(height, width, 3) uint8`` frame shown at ``timestamp_ms``."""
+    def write(self, image: np.ndarray, timestamp_ms: float, *, pixel_format: str = "bgr24") -> None:
+        """Encode one frame shown at ``timestamp_ms``.
+
+        ``image`` is ``(height, width, 3) uint8`` BGR, or with
+        ``pixel_format="yuv420p"`` an I420 array ``(height * 3 // 2, width)``
+        (see :mod:`poser_pipeline.i420`), which x264 takes without conversion.
+        """
         pts = max(round(timestamp_ms * 90), self._last_pts + 1)  # strictly increasing
         self._last_pts = pts
-        frame = av.VideoFrame.from_ndarray(frame_bgr, format="bgr24")
+        frame = av.VideoFrame.from_ndarray(image, format=pixel_format)
         frame.pts = pts
         frame.time_base = TIME_BASE
         for packet in self._stream.encode(frame):
@@ -91,15 +96,16 @@ class BackgroundWriter:
                 return
             if self._error is None:
                 try:
-                    self._writer.write(*item)
+                    image, timestamp_ms, pixel_format = item
+                    self._writer.write(image, timestamp_ms, pixel_format=pixel_format)
                 except BaseException as exc:  # re-raised in close()
                     self._error = exc
 
-    def write(self, frame_bgr: np.ndarray, timestamp_ms: float) -> None:
-        """Queue one frame (the array must not be modified afterwards)."""
+    def write(self, image: np.ndarray, timestamp_ms: float, *, pixel_format: str = "bgr24") -> None:
+        """Queue one frame, as :meth:`H264Writer.write` takes it (the array must not be modified afterwards)."""
         if self._error is not None:
             raise self._error
-        self._queue.put((frame_bgr, timestamp_ms))
+        self._queue.put((image, timestamp_ms, pixel_format))
 
     def close(self) -> None:
         self._queue.put(None)
