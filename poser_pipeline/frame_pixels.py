@@ -19,6 +19,7 @@ import numpy as np
 
 from poser_pipeline.decode import upright
 from poser_pipeline.i420 import pack, planes
+from poser_pipeline.swscale import reformat, to_bgr24
 
 #: Pixel formats cut before conversion; others convert whole (see module docstring).
 _CUTTABLE_FORMATS = ("yuv420p", "yuvj420p")
@@ -37,7 +38,9 @@ def scaled_i420(frame: av.VideoFrame, rotation_deg: int, width: int, height: int
     """
     turns = _quarter_turns(rotation_deg)
     stored_w, stored_h = (height, width) if turns % 2 else (width, height)
-    stored = frame.reformat(width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA").to_ndarray()
+    stored = reformat(
+        frame, "overlay", width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA"
+    ).to_ndarray()
     if turns == 0:
         return stored
     y, u, v = planes(stored, stored_w, stored_h)
@@ -80,7 +83,7 @@ def region_bgr(frame: av.VideoFrame, rotation_deg: int, rect: tuple[int, int, in
     turns = _quarter_turns(rotation_deg)
     fmt = frame.format.name
     if fmt not in _CUTTABLE_FORMATS or frame.width % 2 or frame.height % 2:
-        return upright(frame.to_ndarray(format="bgr24"), rotation_deg)[y0:y1, x0:x1]
+        return upright(to_bgr24(frame), rotation_deg)[y0:y1, x0:x1]
     sx0, sy0, sx1, sy1 = _stored_rect(rect, turns, frame.width, frame.height)
     # even corners and sizes: each chroma sample then covers whole 2x2 blocks of the cut
     ax0, ay0 = sx0 - sx0 % 2, sy0 - sy0 % 2
@@ -90,5 +93,5 @@ def region_bgr(frame: av.VideoFrame, rotation_deg: int, rect: tuple[int, int, in
     packed = np.concatenate([luma.ravel(), chroma[0].ravel(), chroma[1].ravel()])
     cut = av.VideoFrame.from_ndarray(packed.reshape((ay1 - ay0) * 3 // 2, ax1 - ax0), format=fmt)
     cut.colorspace = frame.colorspace  # the same conversion matrix as the whole frame's
-    stored = cut.to_ndarray(format="bgr24")[sy0 - ay0 : sy1 - ay0, sx0 - ax0 : sx1 - ax0]
+    stored = to_bgr24(cut, "region")[sy0 - ay0 : sy1 - ay0, sx0 - ax0 : sx1 - ax0]
     return upright(stored, rotation_deg)
