@@ -21,6 +21,11 @@ import numpy as np
 _INFERENCE_CALCULATORS = ("InferenceCalculatorCpu", "InferenceCalculator")
 
 
+def preload() -> None:
+    """Import MediaPipe now (about 0.5 s here), so a long-lived worker's first analysis does not wait for it."""
+    import mediapipe  # noqa: F401
+
+
 def new_pose_model(*, static: bool, num_threads: int) -> Any:
     """A ``mediapipe.solutions.pose.Pose`` (complexity 1) with ``num_threads`` XNNPACK threads.
 

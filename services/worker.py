@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from poser_pipeline.blazepose_model import preload as preload_pose
 from poser_pipeline.settings import PipelineSettings
 from services.heartbeat import Heartbeat
 from services.reporter import DbRunReporter
@@ -133,6 +134,7 @@ class LocalWorker:
         Abandoned uploads are swept on start and then every ``cleanup_every_s`` seconds: the worker is
         the one process every deployment runs, so nothing else needs scheduling.
         """
+        preload_pose()  # here, on the worker's thread: a studio's start is not held up
         next_cleanup = 0.0
         while not self._stop.is_set():
             try:
