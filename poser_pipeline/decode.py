@@ -16,7 +16,6 @@ import av
 import numpy as np
 
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.swscale import to_bgr24
 
 _EPS_S = 1e-6
 
@@ -74,7 +73,8 @@ class DecodedFrame:
 
     def to_bgr(self) -> np.ndarray:
         """Return the upright frame, ``(H, W, 3) uint8`` BGR."""
-        return upright(to_bgr24(self._frame), self._rotation_deg)
+        image = self._frame.to_ndarray(format="bgr24")
+        return upright(image, self._rotation_deg)
 
 
 def upright(image: np.ndarray, rotation_deg: int) -> np.ndarray:
@@ -233,7 +233,7 @@ def iter_window_reversed(
                 if t_ms > timestamps_ms[chunk_end - 1] + 1e-3:
                     break
                 if t_ms in wanted:
-                    images[wanted[t_ms]] = upright(to_bgr24(frame), info.rotation_deg)
+                    images[wanted[t_ms]] = upright(frame.to_ndarray(format="bgr24"), info.rotation_deg)
         finally:
             container.close()
         for index in range(chunk_end - 1, chunk_start - 1, -1):
