@@ -11,6 +11,7 @@ import mimetypes
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from app.context import Services
 from db import queries
 from db.models import Upload, User
 from poser_pipeline.decode import iter_window, probe_video
+from poser_pipeline.prompt_check import CHECK_FRAMES, person_in_box
 from services import analyses, uploads
 from services.analyses import NoResultsError, NotFoundError, RerunError
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
@@ -165,6 +167,14 @@ def frame_at(svc: Services, draft: ClipDraft, t_s: float) -> np.ndarray:
     raise UploadError(f"no frame at {t:.2f} s")
 
 
+def box_holds_a_person(svc: Services, draft: ClipDraft, t_s: float, box: tuple[float, float, float, float]) -> bool:
+    """Whether the tracker's first look finds a person in ``box`` (frame px) at ``t_s`` or a few frames later."""
+    info = probe_video(svc.local_path(draft.storage_key))
+    t = min(max(float(t_s), 0.0), max(info.duration_s - 1e-3, 0.0))
+    frames = (frame.to_bgr() for frame in islice(iter_window(info, t, info.duration_s + 1.0), CHECK_FRAMES))
+    return person_in_box(frames, np.asarray(box, dtype=np.float64))
+
+
 def submit(
     svc: Services,
     user: User,
@@ -241,6 +251,23 @@ def my_analyses(svc: Services, user: User) -> list[AnalysisRow]:
                     score = None
             rows.append(AnalysisRow(analysis.id, analysis.filename or "", analysis.status, analysis.created_at, score))
     return rows
+
+
+#: What the Progress page follows by default: submitted analyses (a clip still waiting for its box is New analysis's).
+SUBMITTED_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+def latest_analysis(svc: Services, user: User, *, statuses: tuple[str, ...]) -> tuple[uuid.UUID, str] | None:
+    """The user's newest own analysis whose status is one of ``statuses``: ``(id, filename)``, or ``None``.
+
+    What Progress and Results show when no analysis was chosen, so the sidebar's links never open empty
+    for someone who has analyses.
+    """
+    with svc.factory() as session:
+        for analysis in analyses.list_analyses(session=session, user=user, own_only=True):
+            if analysis.status in statuses:
+                return analysis.id, analysis.filename or ""
+    return None
 
 
 def delete(svc: Services, user: User, analysis_id: uuid.UUID) -> None:

@@ -11,6 +11,8 @@ user = require_user()
 st.title("New analysis")
 #: Marks a draft continued from an earlier upload (no file in the uploader this time).
 RESUMED = "resumed"
+#: The last box checked for a person: ((analysis id, time, box), found).
+BOX_CHECK = "box_check"
 
 uploaded = st.file_uploader("Your clip (MP4, MOV… up to 250 MB)", type=list(studio.VIDEO_EXTENSIONS), key="clip_upload")
 draft: studio.ClipDraft | None = None
@@ -89,10 +91,24 @@ at_s = st.slider(
     key="prompt_time",
 )
 st.markdown("Draw **one box around the skier — body and skis** — on this frame.")
+st.caption(
+    "Drag on the frame to draw. Drawing again replaces the box: the last one counts. "
+    "The buttons above the frame's right corner undo, redo and (the bin) clear it."
+)
 frame = studio.frame_at(svc, draft, at_s)
 box = draw_box(frame, key=f"canvas-{draft.analysis_id}-{at_s:.3f}")
 if box is not None:
     st.caption("Box (frame px): " + ", ".join(f"{v:.0f}" for v in box))
+    checked = (draft.analysis_id, round(at_s, 3), tuple(round(v, 1) for v in box))
+    if st.session_state.get(BOX_CHECK, (None, None))[0] != checked:  # once per box, not on every rerun
+        with st.spinner("Looking for the skier in your box…"):
+            st.session_state[BOX_CHECK] = (checked, studio.box_holds_a_person(svc, draft, at_s, box))
+    if not st.session_state[BOX_CHECK][1]:
+        st.warning(
+            "No person found in this box. Draw it around the skier's whole body and skis, or try a frame "
+            "where they are bigger or clearer. You can still analyse it: the tracker will keep looking.",
+            icon=":material/person_search:",
+        )
 
 if st.button("Analyse", type="primary", key="submit", disabled=box is None or too_long):
     try:

@@ -13,9 +13,13 @@ user = require_user()
 st.title("Progress")
 analysis_id = current_analysis_id()
 if analysis_id is None:
-    st.info("No analysis chosen: start a new one or open one from My analyses.")
-    st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
-    st.stop()
+    latest = studio.latest_analysis(svc, user, statuses=studio.SUBMITTED_STATUSES)
+    if latest is None:
+        st.info("No analysis yet: start a new one, and its progress shows here.")
+        st.page_link("app/pages/new_analysis.py", label="New analysis", icon=":material/video_call:")
+        st.stop()
+    analysis_id = latest[0]
+    st.caption(f"Your latest analysis, {latest[1]}. The others are in My analyses.")
 
 
 def _elapsed_s(run: dict) -> float | None:

@@ -11,9 +11,13 @@ user = require_user()
 st.title("Results")
 analysis_id = current_analysis_id()
 if analysis_id is None:
-    st.info("No analysis chosen: open one from My analyses.")
-    st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
-    st.stop()
+    latest = studio.latest_analysis(svc, user, statuses=("succeeded",))
+    if latest is None:
+        st.info("No results yet: they show here once an analysis has finished.")
+        st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
+        st.stop()
+    analysis_id = latest[0]
+    st.caption("Your latest finished analysis. The others are in My analyses.")
 
 try:
     res = results(user, analysis_id)

@@ -27,6 +27,7 @@ def test_a_real_clip_gives_measured_turns_on_the_results_page(svc: Services):
     draft = studio.upload_clip(svc, user, filename=CLIP, data=clip.path.read_bytes(), content_type="image/gif")
     at_s = clip.prompt_frame / clip.fps
     box = tuple(float(v) for v in clip.prompt_box)
+    assert studio.box_holds_a_person(svc, draft, at_s, box)  # no warning before submit
     studio.submit(svc, user, draft, box=box, trim=(0.0, draft.duration_s), at_s=at_s)
     assert LocalWorker(svc.factory, svc.storage).run_once() is not None
 

@@ -59,7 +59,7 @@ def test_every_page_opens_signed_in_with_nothing_chosen(svc: Services):
     for page in SIGNED_IN_PAGES:
         at.switch_page(page).run()
         assert not at.exception, page
-    assert "No analysis chosen" in texts(at)
+    assert "No results yet" in texts(at)  # the last page, Results, for someone with no analysis
 
 
 def test_sign_in_with_the_code_from_mail_log(data_dir):
@@ -193,3 +193,42 @@ def test_another_users_analysis_is_not_reachable(svc: Services, clip_bytes):
     stranger = studio.user_for(svc, at.session_state["poser_token"])
     with pytest.raises(studio.NotFoundError):
         studio.delete(svc, stranger, draft.analysis_id)
+
+
+def test_progress_and_results_open_the_latest_analysis_when_none_is_chosen(svc: Services, clip_bytes):
+    data, box = clip_bytes
+    at = signed_in_app(svc, "latest@example.com")
+    user = studio.user_for(svc, at.session_state["poser_token"])
+    finished = studio.upload_clip(svc, user, filename="finished.mp4", data=data, content_type="video/mp4")
+    studio.submit(svc, user, finished, box=box, trim=(0.0, 1.0), at_s=0.0)
+    assert LocalWorker(svc.factory, svc.storage).run_once() is not None
+    failed = studio.upload_clip(svc, user, filename="failed.mp4", data=data, content_type="video/mp4")
+    run_id = studio.submit(svc, user, failed, box=box, trim=(0.0, 1.0), at_s=0.0)
+    with svc.factory.begin() as session:
+        queries.set_run_status(session=session, run_id=run_id, status="running")
+        queries.set_run_status(session=session, run_id=run_id, status="failed", error="the skier was lost")
+    studio.upload_clip(svc, user, filename="no-box-yet.mp4", data=data, content_type="video/mp4")
+
+    at.switch_page("app/pages/progress.py").run()
+    assert not at.exception
+    assert "Your latest analysis, failed.mp4" in texts(at)  # not the clip still waiting for its box
+    assert "the skier was lost" in at.error[0].value
+    at = reopen(at, "app/pages/results.py")
+    assert not at.exception
+    assert "latest finished analysis" in texts(at)
+    assert at.subheader[0].value == "finished.mp4"
+    assert len(at.get("video")) == 1
+
+
+def test_a_box_on_empty_snow_is_flagged_before_submit_and_can_still_be_analysed(svc: Services, clip_bytes):
+    data, box = clip_bytes  # the synthetic clip's "skier" is a coloured figure: BlazePose sees no person
+    at = signed_in_app(svc, "nobody@example.com").run()
+    at.file_uploader(key="clip_upload").upload("descent.mp4", data, "video/mp4")
+    at.session_state["test_box"] = box
+    at.run()
+    assert not at.exception
+    assert "No person found in this box" in texts(at)
+    assert at.button(key="submit").disabled is False
+    at.button(key="submit").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Progress"
