@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from app.context import Services
 from db.models import User
@@ -29,7 +30,28 @@ __all__ = [
     "live_links",
     "resolve",
     "revoke_link",
+    "unreachable_link_warning",
 ]
+
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+
+def unreachable_link_warning(public_url: str, request_host: str | None) -> str | None:
+    """Why links made from ``public_url`` would not open for anyone else, or ``None`` when they would.
+
+    ``POSER_PUBLIC_URL`` defaults to ``http://localhost:8501``; a deployment that forgets it hands
+    out links that open only on the server. The page's own address (the request's ``Host``) tells:
+    a loopback public URL seen from a non-loopback address is the forgotten setting.
+    """
+    link_host = (urlsplit(public_url).hostname or "").lower()
+    page_host = (urlsplit(f"//{request_host}").hostname or "").lower() if request_host else ""
+    if link_host not in _LOOPBACK_HOSTS or not page_host or page_host in _LOOPBACK_HOSTS:
+        return None
+    return (
+        f"This link starts with {public_url}, which opens only on the server itself: POSER_PUBLIC_URL is not "
+        f"set to the address people use (this page is at {request_host}). Ask whoever runs Poser to set it; "
+        "links made before then will not open elsewhere either."
+    )
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,9 @@ def _share_panel(analysis_id: uuid.UUID, filename: str) -> None:
         if new and new[0] == key:
             st.success("Copy this link now: it is shown only once. Anyone with it can see the results.")
             st.code(new[1], language=None)
+            problem = sharing.unreachable_link_warning(svc.settings.public_url, st.context.headers.get("host"))
+            if problem:
+                st.warning(problem, icon=":material/link_off:")
         expiry, make = st.columns([2, 1])
         expiry.selectbox("Link expires", list(EXPIRY), key=f"share-expiry-{key}")
         make.button(

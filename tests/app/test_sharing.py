@@ -153,3 +153,22 @@ def test_a_link_made_to_expire_lists_its_expiry(svc: Services):
     assert link.expires_at is not None
     assert timedelta(days=6, hours=23) < link.expires_at - link.created_at <= timedelta(days=7)
     assert f"expires {link.expires_at:%Y-%m-%d %H:%M} UTC" in texts(at)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "request_host", "warned"),
+    [
+        ("http://localhost:8501", "poser.example.com", True),  # the forgotten setting
+        ("http://127.0.0.1:8501", "10.0.0.5:8501", True),
+        ("http://localhost:8501", "localhost:8501", False),  # a laptop: the link opens where it was made
+        ("http://localhost:8501", "127.0.0.1:8501", False),
+        ("https://poser.example.com", "poser.example.com", False),
+        ("https://poser.example.com", "10.0.0.5:8501", False),  # behind a proxy: the public name is right
+        ("http://localhost:8501", None, False),  # no Host header (tests, scripts): nothing to compare
+    ],
+)
+def test_a_localhost_link_on_a_served_studio_is_flagged(public_url, request_host, warned):
+    problem = sharing.unreachable_link_warning(public_url, request_host)
+    assert (problem is not None) == warned
+    if warned:
+        assert public_url in problem and "POSER_PUBLIC_URL" in problem
