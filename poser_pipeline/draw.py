@@ -138,7 +138,9 @@ class FrameInk:
         """Draw onto ``image``, the frame's pixels from ``origin`` (x, y px) on; OpenCV clips what falls outside.
 
         Pixel for pixel the same as :meth:`draw` on the whole frame, for a region
-        that holds all of the ink of the :meth:`rects` it intersects.
+        that holds all of the ink of the :meth:`rects` it intersects and an ``origin``
+        of even coordinates (coordinates are rounded half to even, so an odd shift
+        could move a point that lies exactly on a half pixel).
         """
         shift = np.asarray(origin, dtype=np.float64)
         draw_skeleton(image, self.landmarks_xy - shift)

@@ -33,13 +33,22 @@ def scaled_i420(frame: av.VideoFrame, rotation_deg: int, width: int, height: int
     """The upright frame resized to ``width`` x ``height`` px (even), as one I420 array.
 
     Returns ``(height * 3 // 2, width) uint8``: Y, then U and V (see
-    :mod:`poser_pipeline.i420`). Any input format is scaled and converted in
-    one swscale pass (area filter), without a BGR step.
+    :mod:`poser_pipeline.i420`), limited-range BT.601. Any input format is
+    scaled and converted in one swscale pass (area filter), without a BGR step.
     """
     turns = _quarter_turns(rotation_deg)
     stored_w, stored_h = (height, width) if turns % 2 else (width, height)
     stored = reformat(
-        frame, "overlay", width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA"
+        frame,
+        "overlay",
+        width=stored_w,
+        height=stored_h,
+        format="yuv420p",
+        interpolation="AREA",
+        # what x264 gets is written untagged, which players read as limited-range BT.601 — and the
+        # inked regions and the replay are converted so too: full-range or BT.709 sources are converted
+        dst_colorspace="ITU601",
+        dst_color_range="MPEG",
     ).to_ndarray()
     if turns == 0:
         return stored

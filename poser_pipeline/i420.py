@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from poser_pipeline.draw import FrameInk, Rect
+from poser_pipeline.draw import FrameInk, Rect, merge_rects
 
 
 def planes(i420: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,8 +64,8 @@ def put_region_bgr(i420: np.ndarray, width: int, height: int, rect: Rect, bgr: n
 
 def draw_ink(i420: np.ndarray, width: int, height: int, ink: FrameInk) -> None:
     """Draw ``ink`` on an I420 image in place, converting only the regions it touches."""
-    for rect in ink.rects(width, height):
-        rect = even_rect(rect, width, height)
+    # grown to even corners, then merged again: two regions meeting at an odd edge would overlap by 2 px
+    for rect in merge_rects([even_rect(r, width, height) for r in ink.rects(width, height)]):
         if rect == (0, 0, width, height):
             bgr = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
             ink.draw(bgr)

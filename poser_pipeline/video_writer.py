@@ -20,7 +20,7 @@ TIME_BASE = Fraction(1, 90_000)
 
 
 class H264Writer:
-    """Write BGR frames with their own timestamps to an MP4 file.
+    """Write frames (BGR or I420) with their own timestamps to an MP4 file.
 
     Parameters
     ----------

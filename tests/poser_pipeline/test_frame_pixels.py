@@ -77,3 +77,32 @@ def test_replay_warp_of_the_region_equals_the_warp_of_the_frame(yuv_frame, centr
     from_patch = cv2.warpAffine(region_bgr(yuv_frame, 0, rect), on_patch, (size, size), flags=cv2.INTER_LINEAR)
     from_frame = cv2.warpAffine(full, matrix, (size, size), flags=cv2.INTER_LINEAR)
     assert np.abs(from_patch.astype(int) - from_frame).max() <= 1  # fixed-point rounding of the shifted origin
+
+
+def _tagged(yuv_frame: av.VideoFrame, *, color_range: int = 0, colorspace: int | None = None) -> av.VideoFrame:
+    tagged = av.VideoFrame.from_ndarray(yuv_frame.to_ndarray(), format="yuv420p")
+    tagged.color_range = color_range
+    if colorspace is not None:
+        tagged.colorspace = colorspace
+    return tagged
+
+
+def test_full_range_sources_come_out_limited_range():
+    """x264 writes the overlay untagged, which players read as limited range: full-range codes must be converted."""
+    bright = av.VideoFrame.from_ndarray(np.full((64 * 3 // 2, 96), 128, np.uint8), format="yuv420p")
+    planes_in = bright.to_ndarray()
+    planes_in[:64] = 255
+    full = _tagged(av.VideoFrame.from_ndarray(planes_in, format="yuv420p"), color_range=2)  # 2: JPEG (full) range
+    assert scaled_i420(full, 0, 48, 32)[:32].max() == 235  # limited-range white
+    untagged = av.VideoFrame.from_ndarray(planes_in, format="yuv420p")
+    assert scaled_i420(untagged, 0, 48, 32)[:32].max() == 255  # untagged codes pass through as they are
+
+
+def test_a_bt709_source_keeps_its_colours(yuv_frame):
+    bt709 = _tagged(yuv_frame, colorspace=1)  # 1: ITU-R BT.709
+    height, width = bt709.height, bt709.width
+    expected = bt709.to_ndarray(format="bgr24")  # swscale honours the tag
+    got = cv2.cvtColor(scaled_i420(bt709, 0, width, height), cv2.COLOR_YUV2BGR_I420)  # read as BT.601
+    assert np.abs(got.astype(int) - expected).mean() < 3.0
+    as_if_601 = cv2.cvtColor(bt709.to_ndarray(), cv2.COLOR_YUV2BGR_I420)  # the codes passed through untouched
+    assert np.abs(as_if_601.astype(int) - expected).mean() > np.abs(got.astype(int) - expected).mean()
