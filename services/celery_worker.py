@@ -11,7 +11,7 @@ import logging
 import os
 from typing import Any
 
-from celery.signals import worker_init, worker_process_init, worker_ready
+from celery.signals import worker_init, worker_ready
 
 from poser_pipeline.blazepose_model import preload as preload_pose
 from services.celery_queue import default_tracker_for_queues, make_celery
@@ -31,9 +31,13 @@ def _gpu_worker_tracker(sender: Any = None, **_: Any) -> None:
     get_settings.cache_clear()  # the task's settings see the tracker just set
 
 
-@worker_process_init.connect
+@worker_init.connect
 def _preload_pose(**_: Any) -> None:
-    """In each pool process, before its first task: import MediaPipe (about 0.5 s) now rather than mid-analysis."""
+    """Import MediaPipe (about 0.5 s) once, in the parent before it forks its pool, not in the first analysis.
+
+    Not on ``worker_process_init``: a pool process must report up within ``worker_proc_alive_timeout``
+    (4 s), and an import slowed by a cold disk would get it killed and restarted.
+    """
     preload_pose()
 
 

@@ -134,7 +134,10 @@ class LocalWorker:
         Abandoned uploads are swept on start and then every ``cleanup_every_s`` seconds: the worker is
         the one process every deployment runs, so nothing else needs scheduling.
         """
-        preload_pose()  # here, on the worker's thread: a studio's start is not held up
+        try:
+            preload_pose()  # in the loop's thread, so a studio running this worker in-process starts at once
+        except Exception:  # each run will then fail with the real error, recorded on the run
+            log.exception("could not load the pose model's libraries")
         next_cleanup = 0.0
         while not self._stop.is_set():
             try:
