@@ -253,21 +253,25 @@ def my_analyses(svc: Services, user: User) -> list[AnalysisRow]:
     return rows
 
 
-#: What the Progress page follows by default: submitted analyses (a clip still waiting for its box is New analysis's).
-SUBMITTED_STATUSES = ("queued", "running", "succeeded", "failed")
+def latest_analysis(svc: Services, user: User, *, with_results: bool) -> tuple[uuid.UUID, str] | None:
+    """What Progress and Results show when no analysis was chosen: ``(id, filename)``, or ``None``.
 
-
-def latest_analysis(svc: Services, user: User, *, statuses: tuple[str, ...]) -> tuple[uuid.UUID, str] | None:
-    """The user's newest own analysis whose status is one of ``statuses``: ``(id, filename)``, or ``None``.
-
-    What Progress and Results show when no analysis was chosen, so the sidebar's links never open empty
-    for someone who has analyses.
+    Progress: the user's own analysis whose newest run was queued last (a submission or a rerun; a clip
+    still waiting for its box has no run). Results (``with_results``): the one whose newest succeeded run
+    finished last, so an analysis rerunning now still shows its earlier results.
     """
+    newest = None
     with svc.factory() as session:
         for analysis in analyses.list_analyses(session=session, user=user, own_only=True):
-            if analysis.status in statuses:
-                return analysis.id, analysis.filename or ""
-    return None
+            if with_results:
+                run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
+                when = None if run is None else run.finished_at or run.created_at
+            else:
+                run = queries.latest_run(session=session, analysis_id=analysis.id)
+                when = None if run is None else run.created_at
+            if when is not None and (newest is None or when > newest[0]):
+                newest = (when, analysis.id, analysis.filename or "")
+    return None if newest is None else (newest[1], newest[2])
 
 
 def delete(svc: Services, user: User, analysis_id: uuid.UUID) -> None:

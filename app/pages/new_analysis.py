@@ -1,5 +1,7 @@
 """New analysis: upload a clip, choose the window and the frame, draw the box around the skier, submit."""
 
+import logging
+
 import streamlit as st
 
 from app import drafts, studio
@@ -102,7 +104,12 @@ if box is not None:
     checked = (draft.analysis_id, round(at_s, 3), tuple(round(v, 1) for v in box))
     if st.session_state.get(BOX_CHECK, (None, None))[0] != checked:  # once per box, not on every rerun
         with st.spinner("Looking for the skier in your box…"):
-            st.session_state[BOX_CHECK] = (checked, studio.box_holds_a_person(svc, draft, at_s, box))
+            try:
+                found = studio.box_holds_a_person(svc, draft, at_s, box)
+            except Exception:  # advice only: a failed check must not stand between the person and Analyse
+                logging.getLogger(__name__).exception("box check failed")
+                found = True
+            st.session_state[BOX_CHECK] = (checked, found)
     if not st.session_state[BOX_CHECK][1]:
         st.warning(
             "No person found in this box. Draw it around the skier's whole body and skis, or try a frame "

@@ -6,19 +6,20 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app import eta, studio
-from app.session import current_analysis_id, open_analysis, require_user, services
+from app.session import ANALYSIS, current_analysis_id, open_analysis, require_user, services
 
 svc = services()
 user = require_user()
 st.title("Progress")
 analysis_id = current_analysis_id()
 if analysis_id is None:
-    latest = studio.latest_analysis(svc, user, statuses=studio.SUBMITTED_STATUSES)
+    latest = studio.latest_analysis(svc, user, with_results=False)
     if latest is None:
         st.info("No analysis yet: start a new one, and its progress shows here.")
         st.page_link("app/pages/new_analysis.py", label="New analysis", icon=":material/video_call:")
         st.stop()
     analysis_id = latest[0]
+    st.session_state[ANALYSIS] = str(analysis_id)  # chosen now: the page stays on it while others finish
     st.caption(f"Your latest analysis, {latest[1]}. The others are in My analyses.")
 
 

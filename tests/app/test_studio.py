@@ -198,7 +198,8 @@ def test_another_users_analysis_is_not_reachable(svc: Services, clip_bytes):
 def test_progress_and_results_open_the_latest_analysis_when_none_is_chosen(svc: Services, clip_bytes):
     data, box = clip_bytes
     at = signed_in_app(svc, "latest@example.com")
-    user = studio.user_for(svc, at.session_state["poser_token"])
+    token = at.session_state["poser_token"]
+    user = studio.user_for(svc, token)
     finished = studio.upload_clip(svc, user, filename="finished.mp4", data=data, content_type="video/mp4")
     studio.submit(svc, user, finished, box=box, trim=(0.0, 1.0), at_s=0.0)
     assert LocalWorker(svc.factory, svc.storage).run_once() is not None
@@ -209,15 +210,26 @@ def test_progress_and_results_open_the_latest_analysis_when_none_is_chosen(svc: 
         queries.set_run_status(session=session, run_id=run_id, status="failed", error="the skier was lost")
     studio.upload_clip(svc, user, filename="no-box-yet.mp4", data=data, content_type="video/mp4")
 
-    at.switch_page("app/pages/progress.py").run()
+    def fresh(page: str) -> AppTest:
+        opened = new_app()
+        opened.session_state["poser_token"] = token  # signed in, nothing chosen
+        return opened.switch_page(page).run()
+
+    at = fresh("app/pages/progress.py")
     assert not at.exception
     assert "Your latest analysis, failed.mp4" in texts(at)  # not the clip still waiting for its box
     assert "the skier was lost" in at.error[0].value
-    at = reopen(at, "app/pages/results.py")
+    assert at.session_state["analysis_id"] == str(failed.analysis_id)  # kept while others finish
+    at = fresh("app/pages/results.py")
     assert not at.exception
     assert "latest finished analysis" in texts(at)
     assert at.subheader[0].value == "finished.mp4"
     assert len(at.get("video")) == 1
+
+    studio.rerun(svc, user, finished.analysis_id)  # queued again: the newest run, and its results still stand
+    assert "Your latest analysis, finished.mp4" in texts(fresh("app/pages/progress.py"))
+    at = fresh("app/pages/results.py")
+    assert at.subheader[0].value == "finished.mp4" and len(at.get("video")) == 1
 
 
 def test_a_box_on_empty_snow_is_flagged_before_submit_and_can_still_be_analysed(svc: Services, clip_bytes):
