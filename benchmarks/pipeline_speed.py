@@ -10,8 +10,8 @@ to back, so the ratio to decode-only stays meaningful on a busy machine. The
 analysis then runs a second time in the same process: "warm" is what a
 worker that has already analysed a clip takes (no imports, no first-use
 costs); the first, "cold" run is what a one-off CLI call takes. Peak RSS
-covers both runs, so it also shows that a second analysis leaves nothing
-behind.
+covers both runs; the resident size after each run shows whether a second
+analysis keeps more memory than the first left.
 Prints frames per second of each stage (medians over the repetitions), the
 pipeline's time as a ratio to decode-only time, and peak RSS. ``--loop-s``
 also analyses the clip looped (remuxed, no re-encode) to that length, capped
@@ -66,6 +66,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mb() -> float:
+    """Resident size now (Linux ``/proc/self/statm``), MB."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def loop_clip(clip: Path, out: Path, min_seconds: float) -> Path:
     """Write ``clip`` repeated (packets copied, timestamps shifted) until it lasts ``min_seconds``."""
     with av.open(str(clip)) as probe:
@@ -95,12 +101,13 @@ def measure(clip: Path, box: list[float], at: float | None, end: float | None, p
     decode_px_s, _ = decode_seconds(clip, to_pixels=True, end_s=end)
     rss_after_decode = peak_rss_mb()
     settings = PipelineSettings(pose_threads=pose_threads)
-    runs = []
+    runs, rss_after = [], []
     for out in ("cold", "warm"):  # a fresh process (imports, first model) and a worker's next analysis
         with tempfile.TemporaryDirectory() as tmp:
             t, cpu = time.perf_counter(), cpu_seconds()
             result = analyze(clip, box, Path(tmp) / out, at_s=at, end_s=end, settings=settings)
             runs.append((result, time.perf_counter() - t, cpu_seconds() - cpu))
+        rss_after.append(current_rss_mb())
     (result, total_s, cpu_s), (warm, warm_total_s, warm_cpu_s) = runs
     return {
         "frames": result.tracking.num_frames,
@@ -116,6 +123,7 @@ def measure(clip: Path, box: list[float], at: float | None, end: float | None, p
         "warm_cpu_s": warm_cpu_s,
         "rss_mb": peak_rss_mb(),
         "rss_after_decode_mb": rss_after_decode,
+        "rss_after_runs_mb": rss_after,
         "load": os.getloadavg()[0],
     }
 
@@ -158,8 +166,12 @@ def report(title: str, runs: list[dict]) -> None:
     )
     print(f"  warm (a worker's next analysis, same process): {n / warm:.1f} fps, {warm_ratio:.1f}x decode-only")
     print(f"    {stages}")
+    warm_cpu = statistics.median(r["warm_cpu_s"] for r in runs)
+    print(f"    analysis CPU time: {warm_cpu:.2f} s ({1000 * warm_cpu / n:.1f} ms/frame)")
     rss = [r["rss_mb"] for r in runs]
     print(f"  peak RSS: {max(rss):.0f} MB (after decode-only passes: {first['rss_after_decode_mb']:.0f} MB)")
+    after = ", ".join(" → ".join(f"{mb:.0f}" for mb in r["rss_after_runs_mb"]) for r in runs)
+    print(f"  resident after the cold → warm analysis, MB: {after}")
 
 
 def main() -> None:
