@@ -67,6 +67,19 @@ def current_analysis_id() -> uuid.UUID | None:
         return None
 
 
+def chosen_or_latest_analysis(user: User, *, with_results: bool) -> tuple[uuid.UUID, str | None] | None:
+    """The chosen analysis ``(id, None)``; with none chosen the latest one (``studio.latest_analysis``),
+    ``(id, filename)``, made the chosen one so the page stays on it while others finish; ``None`` if there is none.
+    """
+    chosen = current_analysis_id()
+    if chosen is not None:
+        return chosen, None
+    latest = studio.latest_analysis(services(), user, with_results=with_results)
+    if latest is not None:
+        st.session_state[ANALYSIS] = str(latest[0])
+    return latest
+
+
 def user_by_id(user_id: str) -> User:
     """The user with this id (``NotFoundError`` once the account is gone): what the run caches read as."""
     with services().factory() as session:

@@ -6,21 +6,19 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from app import eta, studio
-from app.session import ANALYSIS, current_analysis_id, open_analysis, require_user, services
+from app.session import chosen_or_latest_analysis, open_analysis, require_user, services
 
 svc = services()
 user = require_user()
 st.title("Progress")
-analysis_id = current_analysis_id()
-if analysis_id is None:
-    latest = studio.latest_analysis(svc, user, with_results=False)
-    if latest is None:
-        st.info("No analysis yet: start a new one, and its progress shows here.")
-        st.page_link("app/pages/new_analysis.py", label="New analysis", icon=":material/video_call:")
-        st.stop()
-    analysis_id = latest[0]
-    st.session_state[ANALYSIS] = str(analysis_id)  # chosen now: the page stays on it while others finish
-    st.caption(f"Your latest analysis, {latest[1]}. The others are in My analyses.")
+shown = chosen_or_latest_analysis(user, with_results=False)
+if shown is None:
+    st.info("No analysis yet: start a new one, and its progress shows here.")
+    st.page_link("app/pages/new_analysis.py", label="New analysis", icon=":material/video_call:")
+    st.stop()
+analysis_id, latest_name = shown
+if latest_name is not None:
+    st.caption(f"Your latest analysis, {latest_name}. The others are in My analyses.")
 
 
 def _elapsed_s(run: dict) -> float | None:

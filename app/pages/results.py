@@ -4,20 +4,18 @@ import streamlit as st
 
 from app import results_view, studio
 from app.results_view_cache import review as load_review
-from app.session import ANALYSIS, current_analysis_id, open_analysis, require_user, results, services
+from app.session import chosen_or_latest_analysis, open_analysis, require_user, results, services
 
 svc = services()
 user = require_user()
 st.title("Results")
-analysis_id = current_analysis_id()
-if analysis_id is None:
-    latest = studio.latest_analysis(svc, user, with_results=True)
-    if latest is None:
-        st.info("No results yet: they show here once an analysis has finished.")
-        st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
-        st.stop()
-    analysis_id = latest[0]
-    st.session_state[ANALYSIS] = str(analysis_id)  # chosen now: the page stays on it while others finish
+shown = chosen_or_latest_analysis(user, with_results=True)
+if shown is None:
+    st.info("No results yet: they show here once an analysis has finished.")
+    st.page_link("app/pages/my_analyses.py", label="My analyses", icon=":material/folder_open:")
+    st.stop()
+analysis_id, latest_name = shown
+if latest_name is not None:
     st.caption("Your latest finished analysis. The others are in My analyses.")
 
 try:
