@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from app.context import Services
 from db import queries
 from db.models import Upload, User
-from poser_pipeline.decode import iter_window, probe_video
+from poser_pipeline.decode import DecodedFrame, iter_window, probe_video
 from poser_pipeline.prompt_check import CHECK_FRAMES, person_in_box
 from services import analyses, uploads
 from services.analyses import NoResultsError, NotFoundError, RerunError
@@ -155,23 +156,26 @@ def upload_clip(svc: Services, user: User, *, filename: str, data: bytes, conten
     )
 
 
-def frame_at(svc: Services, draft: ClipDraft, t_s: float) -> np.ndarray:
-    """The upright frame shown at ``t_s`` seconds from the clip's start, ``(H, W, 3) uint8`` RGB.
+def _frames_from(svc: Services, draft: ClipDraft, t_s: float) -> Iterator[DecodedFrame]:
+    """The clip's frames from the one shown at ``t_s`` seconds on (clamped into the clip).
 
-    Decodes from the nearest keyframe before ``t_s`` (``iter_window`` seeks), so it costs one GOP.
+    Decodes from the nearest keyframe before ``t_s`` (``iter_window`` seeks), so the first costs one GOP.
     """
     info = probe_video(svc.local_path(draft.storage_key))
     t = min(max(float(t_s), 0.0), max(info.duration_s - 1e-3, 0.0))
-    for frame in iter_window(info, t, info.duration_s + 1.0):
+    return iter_window(info, t, info.duration_s + 1.0)
+
+
+def frame_at(svc: Services, draft: ClipDraft, t_s: float) -> np.ndarray:
+    """The upright frame shown at ``t_s`` seconds from the clip's start, ``(H, W, 3) uint8`` RGB."""
+    for frame in _frames_from(svc, draft, t_s):
         return np.ascontiguousarray(frame.to_bgr()[:, :, ::-1])
-    raise UploadError(f"no frame at {t:.2f} s")
+    raise UploadError(f"no frame at {float(t_s):.2f} s")
 
 
 def box_holds_a_person(svc: Services, draft: ClipDraft, t_s: float, box: tuple[float, float, float, float]) -> bool:
     """Whether the tracker's first look finds a person in ``box`` (frame px) at ``t_s`` or a few frames later."""
-    info = probe_video(svc.local_path(draft.storage_key))
-    t = min(max(float(t_s), 0.0), max(info.duration_s - 1e-3, 0.0))
-    frames = (frame.to_bgr() for frame in islice(iter_window(info, t, info.duration_s + 1.0), CHECK_FRAMES))
+    frames = (frame.to_bgr() for frame in islice(_frames_from(svc, draft, t_s), CHECK_FRAMES))
     return person_in_box(frames, np.asarray(box, dtype=np.float64))
 
 
