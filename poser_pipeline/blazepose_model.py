@@ -41,22 +41,28 @@ class _DeferredPyplot(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
+#: One first import at a time: the stand-in must outlive the import that uses it.
+_import_lock = threading.Lock()
+
+
 def import_mediapipe() -> types.ModuleType:
     """``import mediapipe``, without loading matplotlib's pyplot (see :class:`_DeferredPyplot`).
 
     Once MediaPipe is imported, ``matplotlib.pyplot`` is the real module again
     for everyone else; only MediaPipe's drawing helpers keep the stand-in.
+    Thread-safe: a caller never gets a half-imported module (checking
+    ``sys.modules`` first would hand one out, and a thread then importing a
+    submodule deadlocks against the importing one).
     """
-    if "mediapipe" in sys.modules:
-        return sys.modules["mediapipe"]
-    stand_in = None
-    if "matplotlib.pyplot" not in sys.modules:
-        stand_in = sys.modules["matplotlib.pyplot"] = _DeferredPyplot("matplotlib.pyplot")
-    try:
-        import mediapipe
-    finally:
-        if stand_in is not None and sys.modules.get("matplotlib.pyplot") is stand_in:
-            del sys.modules["matplotlib.pyplot"]
+    with _import_lock:
+        stand_in = None
+        if "mediapipe" not in sys.modules and "matplotlib.pyplot" not in sys.modules:
+            stand_in = sys.modules["matplotlib.pyplot"] = _DeferredPyplot("matplotlib.pyplot")
+        try:
+            import mediapipe
+        finally:
+            if stand_in is not None and sys.modules.get("matplotlib.pyplot") is stand_in:
+                del sys.modules["matplotlib.pyplot"]
     return mediapipe
 
 

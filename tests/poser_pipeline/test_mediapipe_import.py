@@ -65,3 +65,33 @@ def test_an_already_imported_pyplot_is_left_alone():
         assert drawing_utils.plt is plt
         """
     )
+
+
+def test_a_thread_that_asks_while_another_imports_waits_for_the_whole_module():
+    # the tracker builds its retry model on a second thread while the first builds the main one;
+    # the one that asks second, while "mediapipe" is already in sys.modules but half run, must wait
+    _run(
+        """
+        import sys
+        import threading
+        from poser_pipeline.blazepose_model import import_mediapipe, new_pose_model
+
+        errors = []
+
+        def build():
+            try:
+                new_pose_model(static=True, num_threads=1).close()
+            except BaseException as exc:
+                errors.append(repr(exc))
+
+        first = threading.Thread(target=import_mediapipe)
+        first.start()
+        while "mediapipe" not in sys.modules:
+            pass
+        second = threading.Thread(target=build)
+        second.start()
+        first.join()
+        second.join()
+        assert not errors, errors
+        """
+    )
