@@ -67,7 +67,7 @@ def import_mediapipe() -> types.ModuleType:
 
 
 def preload() -> None:
-    """Import MediaPipe now (about 0.15 s here), so a long-lived worker's first analysis does not wait for it."""
+    """Import MediaPipe now (about 0.2 s here), so a long-lived worker's first analysis does not wait for it."""
     import_mediapipe()
 
 
