@@ -28,6 +28,17 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def uploaded_with_box(svc: Services, email: str, clip_bytes) -> AppTest:
+    """New analysis, signed in as ``email``: the synthetic clip uploaded and its box drawn (through the seam)."""
+    data, box = clip_bytes
+    at = signed_in_app(svc, email).run()
+    at.file_uploader(key="clip_upload").upload("descent.mp4", data, "video/mp4")
+    at.session_state["test_box"] = box
+    at.run()
+    assert not at.exception
+    return at
+
+
 def reopen(at: AppTest, page: str) -> AppTest:
     """A fresh AppTest on ``page`` with ``at``'s sign-in and chosen analysis.
 
@@ -108,12 +119,7 @@ def test_the_upload_helper_refuses_a_non_video_type(svc: Services):
 
 
 def test_upload_box_progress_and_results(svc: Services, clip_bytes):
-    data, box = clip_bytes
-    at = signed_in_app(svc, "skier@example.com").run()
-    at.file_uploader(key="clip_upload").upload("descent.mp4", data, "video/mp4")
-    at.session_state["test_box"] = box
-    at.run()
-    assert not at.exception
+    at = uploaded_with_box(svc, "skier@example.com", clip_bytes)
     assert "descent.mp4: 1.2 s, 25 fps, 320×240 px" in texts(at)
     assert len(at.get("video")) == 1  # the chosen part, to watch before drawing the box
     assert at.slider(key="trim").value == (0.0, pytest.approx(1.2))
@@ -145,7 +151,7 @@ def test_upload_box_progress_and_results(svc: Services, clip_bytes):
         assert (row == "not measurable") == (not segment.measurable)
     assert len(at.get("video")) == 1
     assert {b.key for b in at.get("download_button")} >= {"download-frames_csv", "download-turns_csv"}
-    assert analysis.bbox_x1 == pytest.approx(box[0])
+    assert analysis.bbox_x1 == pytest.approx(clip_bytes[1][0])
 
     at = reopen(at, "app/pages/my_analyses.py")
     assert "descent.mp4" in texts(at)
@@ -233,12 +239,8 @@ def test_progress_and_results_open_the_latest_analysis_when_none_is_chosen(svc: 
 
 
 def test_a_box_on_empty_snow_is_flagged_before_submit_and_can_still_be_analysed(svc: Services, clip_bytes):
-    data, box = clip_bytes  # the synthetic clip's "skier" is a coloured figure: BlazePose sees no person
-    at = signed_in_app(svc, "nobody@example.com").run()
-    at.file_uploader(key="clip_upload").upload("descent.mp4", data, "video/mp4")
-    at.session_state["test_box"] = box
-    at.run()
-    assert not at.exception
+    # the synthetic clip's "skier" is a coloured figure: BlazePose sees no person
+    at = uploaded_with_box(svc, "nobody@example.com", clip_bytes)
     assert "No person found in this box" in texts(at)
     assert at.button(key="submit").disabled is False
     at.button(key="submit").click().run()
