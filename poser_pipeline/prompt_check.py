@@ -30,7 +30,7 @@ def person_in_box(frames_bgr: Iterable[np.ndarray], box: np.ndarray, settings: P
     frames_bgr : iterable of (H, W, 3) uint8 ndarray
         Upright BGR frames, the box's own first; stops at the first frame with a person.
 
-    About 0.05–0.1 s a frame on a CPU once MediaPipe is imported (the first call imports it, ~0.5 s).
+    About 0.05–0.1 s a frame on a CPU once MediaPipe is imported (the first call imports it, ~0.2 s).
     """
     estimator = BlazePoseEstimator(settings or PipelineSettings(), video_mode=False)
     box = np.asarray(box, dtype=np.float64)

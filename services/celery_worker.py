@@ -33,7 +33,7 @@ def _gpu_worker_tracker(sender: Any = None, **_: Any) -> None:
 
 @worker_init.connect
 def _preload_pose(**_: Any) -> None:
-    """Import MediaPipe (about 0.5 s) once, in the parent before it forks its pool, not in the first analysis.
+    """Import MediaPipe (about 0.2 s) once, in the parent before it forks its pool, not in the first analysis.
 
     Not on ``worker_process_init``: a pool process must report up within ``worker_proc_alive_timeout``
     (4 s), and an import slowed by a cold disk would get it killed and restarted.
