@@ -18,7 +18,7 @@ import av
 import numpy as np
 
 from poser_pipeline.decode import upright
-from poser_pipeline.i420 import pack, planes
+from poser_pipeline.i420 import pack
 from poser_pipeline.swscale import reformat, to_bgr24
 
 #: Pixel formats cut before conversion; others convert whole (see module docstring).
@@ -36,9 +36,15 @@ def scaled_i420(frame: av.VideoFrame, rotation_deg: int, width: int, height: int
     :mod:`poser_pipeline.i420`), limited-range BT.601. Any input format is
     scaled and converted in one swscale pass (area filter), without a BGR step.
     """
+    stored = scaled_frame(frame, rotation_deg, width, height)
+    return upright_i420(tuple(_plane(stored, i) for i in range(3)), rotation_deg)
+
+
+def scaled_frame(frame: av.VideoFrame, rotation_deg: int, width: int, height: int) -> av.VideoFrame:
+    """The scaler's yuv420p output for :func:`scaled_i420`, still as stored (not rotated upright)."""
     turns = _quarter_turns(rotation_deg)
     stored_w, stored_h = (height, width) if turns % 2 else (width, height)
-    stored = reformat(
+    return reformat(
         frame,
         "overlay",
         width=stored_w,
@@ -49,11 +55,13 @@ def scaled_i420(frame: av.VideoFrame, rotation_deg: int, width: int, height: int
         # inked regions and the replay are converted so too: full-range or BT.709 sources are converted
         dst_colorspace="ITU601",
         dst_color_range="MPEG",
-    ).to_ndarray()
-    if turns == 0:
-        return stored
-    y, u, v = planes(stored, stored_w, stored_h)
-    return pack(*(np.rot90(plane, k=turns) for plane in (y, u, v)))
+    )
+
+
+def upright_i420(planes_yuv: tuple[np.ndarray, np.ndarray, np.ndarray], rotation_deg: int) -> np.ndarray:
+    """One upright I420 array (a copy) from the Y, U, V planes of a stored frame."""
+    turns = _quarter_turns(rotation_deg)
+    return pack(*(np.rot90(plane, k=turns) for plane in planes_yuv))
 
 
 def _stored_rect(rect: tuple[int, int, int, int], turns: int, stored_w: int, stored_h: int) -> tuple[int, ...]:
@@ -78,6 +86,49 @@ def _plane(frame: av.VideoFrame, index: int) -> np.ndarray:
     return np.frombuffer(plane, dtype=np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
 
 
+def is_cuttable(frame: av.VideoFrame) -> bool:
+    """Whether regions of ``frame`` convert exactly from a cut of its YUV planes (see module docstring)."""
+    return frame.format.name in _CUTTABLE_FORMATS and not frame.width % 2 and not frame.height % 2
+
+
+def cut_bounds(
+    rect: tuple[int, int, int, int], rotation_deg: int, width: int, height: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where the upright ``rect`` lies in the stored frame, and the even-cornered cut that holds it.
+
+    ``width`` x ``height`` px is the stored frame's size. Returns ``(stored, cut)``,
+    both (x0, y0, x1, y1) px of the stored frame, ends exclusive: the cut has
+    even corners (inside the frame), so its chroma samples cover whole 2x2 blocks.
+    """
+    stored = _stored_rect(rect, _quarter_turns(rotation_deg), width, height)
+    sx0, sy0, sx1, sy1 = stored
+    cut = sx0 - sx0 % 2, sy0 - sy0 % 2, min(width, sx1 + sx1 % 2), min(height, sy1 + sy1 % 2)
+    return stored, cut
+
+
+def cut_to_bgr(
+    planes_yuv: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    pixel_format: str,
+    colorspace: int,
+    stored: tuple[int, ...],
+    cut: tuple[int, ...],
+    rotation_deg: int,
+) -> np.ndarray:
+    """Upright BGR of ``stored`` from the Y, U, V pixels of ``cut`` (as :func:`cut_bounds` gives them).
+
+    ``planes_yuv`` are ``(cut rows, cut cols)`` luma and the two half-size
+    chroma arrays; ``colorspace`` is the decoded frame's (its conversion matrix).
+    """
+    ax0, ay0, ax1, ay1 = cut
+    sx0, sy0, sx1, sy1 = stored
+    packed = np.concatenate([plane.ravel() for plane in planes_yuv])
+    frame = av.VideoFrame.from_ndarray(packed.reshape((ay1 - ay0) * 3 // 2, ax1 - ax0), format=pixel_format)
+    frame.colorspace = colorspace  # the same conversion matrix as the whole frame's
+    bgr = to_bgr24(frame, "region")[sy0 - ay0 : sy1 - ay0, sx0 - ax0 : sx1 - ax0]
+    return upright(bgr, rotation_deg)
+
+
 def region_bgr(frame: av.VideoFrame, rotation_deg: int, rect: tuple[int, int, int, int]) -> np.ndarray:
     """Upright BGR pixels of ``rect`` (x0, y0, x1, y1 px, ends exclusive, inside the upright frame).
 
@@ -89,18 +140,17 @@ def region_bgr(frame: av.VideoFrame, rotation_deg: int, rect: tuple[int, int, in
     (y1 - y0, x1 - x0, 3) uint8 ndarray
     """
     x0, y0, x1, y1 = rect
-    turns = _quarter_turns(rotation_deg)
-    fmt = frame.format.name
-    if fmt not in _CUTTABLE_FORMATS or frame.width % 2 or frame.height % 2:
+    if not is_cuttable(frame):
         return upright(to_bgr24(frame), rotation_deg)[y0:y1, x0:x1]
-    sx0, sy0, sx1, sy1 = _stored_rect(rect, turns, frame.width, frame.height)
-    # even corners and sizes: each chroma sample then covers whole 2x2 blocks of the cut
-    ax0, ay0 = sx0 - sx0 % 2, sy0 - sy0 % 2
-    ax1, ay1 = min(frame.width, sx1 + sx1 % 2), min(frame.height, sy1 + sy1 % 2)
+    stored, cut = cut_bounds(rect, rotation_deg, frame.width, frame.height)
+    ax0, ay0, ax1, ay1 = cut
     luma = _plane(frame, 0)[ay0:ay1, ax0:ax1]
-    chroma = [_plane(frame, i)[ay0 // 2 : ay1 // 2, ax0 // 2 : ax1 // 2] for i in (1, 2)]
-    packed = np.concatenate([luma.ravel(), chroma[0].ravel(), chroma[1].ravel()])
-    cut = av.VideoFrame.from_ndarray(packed.reshape((ay1 - ay0) * 3 // 2, ax1 - ax0), format=fmt)
-    cut.colorspace = frame.colorspace  # the same conversion matrix as the whole frame's
-    stored = to_bgr24(cut, "region")[sy0 - ay0 : sy1 - ay0, sx0 - ax0 : sx1 - ax0]
-    return upright(stored, rotation_deg)
+    chroma_u, chroma_v = (_plane(frame, i)[ay0 // 2 : ay1 // 2, ax0 // 2 : ax1 // 2] for i in (1, 2))
+    return cut_to_bgr(
+        (luma, chroma_u, chroma_v),
+        pixel_format=frame.format.name,
+        colorspace=frame.colorspace,
+        stored=stored,
+        cut=cut,
+        rotation_deg=rotation_deg,
+    )
