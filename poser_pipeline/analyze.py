@@ -21,13 +21,14 @@ from poser_pipeline.decode import VideoInfo, probe_video, resolve_window
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
 from poser_pipeline.export_metrics import METRICS_CSV_VERSION, write_metrics_csv, write_turns_csv
+from poser_pipeline.frame_spill import FrameSpill, FrameSpillWriter
 from poser_pipeline.metrics.fallback import choose_turn_signal
 from poser_pipeline.metrics.feedback import coaching_feedback
 from poser_pipeline.metrics.series import FrameSeries, compute_frame_series
 from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.progress import ProgressFn, no_progress
-from poser_pipeline.render import render_videos
+from poser_pipeline.render import overlay_size, render_videos
 from poser_pipeline.sam2_loader import Sam2Config, choose_backend
 from poser_pipeline.sam2_pass import run_sam2_tracking_pass
 from poser_pipeline.settings import PipelineSettings
@@ -107,6 +108,7 @@ def analyze(
     staging = out_dir.parent / f".{out_dir.name}.partial"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    spill: FrameSpill | None = None
     try:
         t = time.perf_counter()
         sam2_config = Sam2Config.from_settings(settings)
@@ -117,8 +119,9 @@ def analyze(
             tracking = run_sam2_tracking_pass(
                 info, start, end, prompt, at, settings, predictor, config=sam2_config, progress=progress
             )
+            spill, spill_note = None, "the SAM2 pass keeps no frames"
         else:
-            tracking = run_tracking_pass(info, start, end, prompt, at, settings, progress=progress)
+            tracking, spill, spill_note = _track_and_spill(info, start, end, prompt, at, settings, staging, progress)
         seconds["track_pose"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -141,18 +144,26 @@ def analyze(
 
         t = time.perf_counter()
         hud = hud_lines(turns, series)
-        render_videos(
-            info,
-            start,
-            end,
-            boxes_xy=tracking.boxes,
-            lost=tracking.lost,
-            landmarks_xy=image_smooth,
-            out_dir=staging,
-            settings=settings,
-            hud_text=hud,
-            progress=progress,
-        )
+        render_frames = {"from": "decode", "spill_mb": None, "why_decode": spill_note}
+        if spill is not None:
+            render_frames = {"from": "spill", "spill_mb": round(spill.nbytes / 2**20, 1), "why_decode": None}
+        try:
+            render_videos(
+                info,
+                start,
+                end,
+                boxes_xy=tracking.boxes,
+                lost=tracking.lost,
+                landmarks_xy=image_smooth,
+                out_dir=staging,
+                settings=settings,
+                hud_text=hud,
+                spill=spill,
+                progress=progress,
+            )
+        finally:
+            if spill is not None:
+                spill.close()  # frees the disk now, not after the export
         seconds["render"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -176,6 +187,7 @@ def analyze(
         run = _run_summary(info, start, end, at, prompt, tracking, seconds, settings)
         run["tracking"]["backend"] = backend
         run["tracking"]["backend_reason"] = backend_reason
+        run["render"] = {"frames": render_frames}
         run["metrics"] = {
             "measurable": metrics.measurable,
             "values": metrics.values,
@@ -187,9 +199,54 @@ def analyze(
         write_run_json(staging / "run.json", run)
         _publish(staging, out_dir)
     finally:
+        if spill is not None:
+            spill.close()  # an open file keeps its disk space after the folder is removed
         shutil.rmtree(staging, ignore_errors=True)
     return AnalysisResult(
         out_dir=out_dir, info=info, tracking=tracking, series=series, turns=turns, metrics=metrics, run=run
+    )
+
+
+def _track_and_spill(
+    info: VideoInfo,
+    start: float,
+    end: float,
+    prompt: np.ndarray,
+    at: float,
+    settings: PipelineSettings,
+    staging: Path,
+    progress: ProgressFn,
+) -> tuple[TrackingResult, FrameSpill | None, str | None]:
+    """The CPU tracking pass, keeping the frames for the render where they fit: the track, the spill, why none."""
+    writer, note = start_spill(staging / "frames", info, start, end, settings)
+    try:
+        tracking = run_tracking_pass(info, start, end, prompt, at, settings, spill=writer, progress=progress)
+    except BaseException:
+        if writer is not None:
+            writer.discard()  # closes its files; the staging folder goes with the failed run
+        raise
+    if writer is None:
+        return tracking, None, note
+    spill = writer.finish()
+    if spill is not None and spill.num_frames != tracking.num_frames:  # cannot happen; decoding again is safe
+        spill.close()
+        return tracking, None, f"the spill holds {spill.num_frames} frames, the track {tracking.num_frames}"
+    return tracking, spill, writer.reason
+
+
+def start_spill(
+    directory: Path, info: VideoInfo, start_s: float, end_s: float, settings: PipelineSettings
+) -> tuple[FrameSpillWriter | None, str | None]:
+    """A frame spill for the window ``[start_s, end_s)`` s, or ``None`` and why not."""
+    out_w, out_h, _ = overlay_size(info.width, info.height, settings.overlay_max_side_px)
+    return FrameSpillWriter.start(
+        directory,
+        width=info.width,
+        height=info.height,
+        rotation_deg=info.rotation_deg,
+        overlay_wh=(out_w, out_h),
+        expected_frames=max(1, round((end_s - start_s) * info.fps)),
+        max_mb=settings.render_spill_max_mb,
     )
 
 

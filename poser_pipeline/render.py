@@ -5,11 +5,12 @@
 moves along a heavily low-passed (zero-phase) path of the track, so the
 virtual camera glides instead of jittering with every box.
 
-Pixels come from :mod:`poser_pipeline.frame_pixels` in the decode thread:
+Pixels come from :mod:`poser_pipeline.frame_pixels` in a frame thread:
 the overlay is scaled straight to I420 and stays I420 to the encoder (only
 the regions with ink are drawn through BGR, :mod:`poser_pipeline.i420`); the
-replay converts only the region it shows. The main thread draws and warps
-small images.
+replay converts only the region it shows. They are read back from the
+tracking pass's :mod:`~poser_pipeline.frame_spill` when there is one (the
+same pixels), else decoded again. The main thread draws and warps small images.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.draw import FrameInk
 from poser_pipeline.frame_pixels import region_bgr, scaled_i420
+from poser_pipeline.frame_spill import FrameSpill
 from poser_pipeline.i420 import draw_ink
 from poser_pipeline.prefetch import prefetch
 from poser_pipeline.progress import ProgressFn, no_progress
@@ -67,6 +69,7 @@ def render_videos(
     out_dir: Path,
     settings: PipelineSettings,
     hud_text: list[str] | None = None,
+    spill: FrameSpill | None = None,
     progress: ProgressFn = no_progress,
 ) -> dict[str, Path]:
     """Write ``overlay.mp4`` and ``centred.mp4`` into ``out_dir``.
@@ -78,6 +81,9 @@ def render_videos(
     landmarks_xy : (T, 33, 2) float ndarray, pixels (smoothed); NaN where none
     hud_text : list of str, optional
         One line per frame drawn top-left on both videos (turn phase, edge angles).
+    spill : FrameSpill, optional
+        The window's frames kept by the tracking pass (``T`` of them); without
+        one the window is decoded again.
     """
     total = len(boxes_xy)
     out_w, out_h, k = overlay_size(info.width, info.height, settings.overlay_max_side_px)
@@ -92,9 +98,10 @@ def render_videos(
         BackgroundWriter(paths["centred"], size, size, **writer_args) as centred,
     ):
         t0_ms = None
-        for i, timestamp_ms, view, patch, origin in prefetch(
-            _frames(info, start_s, end_s, total=total, overlay_wh=(out_w, out_h), path=path, zoom=zoom, size=size)
-        ):
+        frames = _frames(
+            info, start_s, end_s, total=total, overlay_wh=(out_w, out_h), path=path, zoom=zoom, size=size, spill=spill
+        )
+        for i, timestamp_ms, view, patch, origin in prefetch(frames):
             t0_ms = timestamp_ms if t0_ms is None else t0_ms
             shown_ms = timestamp_ms - t0_ms  # the videos start at 0
             label = f"{timestamp_ms / 1000:6.2f} s  frame {i}"
@@ -148,12 +155,20 @@ def _frames(
     path: np.ndarray,
     zoom: float,
     size: int,
+    spill: FrameSpill | None,
 ):
     """Yield ``(index, timestamp_ms, overlay I420, replay patch BGR, patch origin (2,) px)`` per frame.
 
-    Runs in the decode thread: swscale releases the GIL, so conversion
-    overlaps the main thread's drawing and the encoders.
+    Runs in the frame thread: swscale and file reads release the GIL, so
+    conversion overlaps the main thread's drawing and the encoders.
     """
+    if spill is not None:
+        if spill.num_frames != total:
+            raise ValueError(f"the frame spill holds {spill.num_frames} frames, the track {total}")
+        for i in range(total):
+            rect = follow_region(path[i], zoom, size, info.width, info.height)
+            yield i, spill.timestamps_ms[i], spill.overlay_i420(i), spill.region_bgr(i, rect), _origin(rect)
+        return
     for frame in iter_window(info, start_s, end_s):
         i = frame.index
         if i >= total:
@@ -164,5 +179,9 @@ def _frames(
             frame.timestamp_ms,
             scaled_i420(frame.av_frame, info.rotation_deg, *overlay_wh),
             region_bgr(frame.av_frame, info.rotation_deg, rect),
-            np.array(rect[:2], dtype=np.float64),
+            _origin(rect),
         )
+
+
+def _origin(rect: tuple[int, int, int, int]) -> np.ndarray:
+    return np.array(rect[:2], dtype=np.float64)

@@ -74,6 +74,11 @@ class PipelineSettings:
         Centred crop side as a multiple of the 90th-percentile box height.
     overlay_max_side_px : int
         Long side, pixels, of ``overlay.mp4`` (larger inputs are downscaled).
+    render_spill_max_mb : float
+        Most disk, MiB, that the tracking pass may fill with the window's decoded
+        frames so the render need not decode them again (4.3 MiB a 1080p
+        frame; 0 turns it off). A window that needs more, or more than the free
+        disk allows, is decoded a second time instead. See :mod:`poser_pipeline.frame_spill`.
     x264_preset : str
         libx264 preset for both videos; ``ultrafast`` keeps encode near real time.
     x264_crf : int
@@ -114,6 +119,7 @@ class PipelineSettings:
     centred_size_px: int = 640
     centred_box_scale: float = 2.2
     overlay_max_side_px: int = 1280
+    render_spill_max_mb: float = 3072.0
     x264_preset: str = "ultrafast"
     x264_crf: int = 23
     tracker: str | None = None

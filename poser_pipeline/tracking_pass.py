@@ -15,6 +15,7 @@ import numpy as np
 from poser_pipeline.backward_pass import BackwardThread, track_backward
 from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.errors import PoserInputError
+from poser_pipeline.frame_spill import FrameSpillWriter
 from poser_pipeline.pose import BlazePoseEstimator
 from poser_pipeline.prefetch import prefetch
 from poser_pipeline.progress import ProgressFn, no_progress
@@ -97,6 +98,7 @@ def run_tracking_pass(
     at_s: float,
     settings: PipelineSettings,
     *,
+    spill: FrameSpillWriter | None = None,
     progress: ProgressFn = no_progress,
 ) -> TrackingResult:
     """Track the skier through ``[start_s, end_s)`` from ``prompt_box`` at ``at_s``.
@@ -110,6 +112,9 @@ def run_tracking_pass(
         The user's box, pixels of the upright frame (already validated).
     at_s : float
         Time of the frame the box was drawn on, seconds from the clip's start.
+    spill : FrameSpillWriter, optional
+        Gets every decoded frame of the window, in the decode thread (the
+        render reads them back instead of decoding again).
     """
     expected = max(1, round((end_s - start_s) * info.fps))
     half_frame_ms = 500.0 / max(info.fps, 1.0)
@@ -124,8 +129,10 @@ def run_tracking_pass(
     first_ms = at_s * 1000.0 - half_frame_ms
 
     def decoded():
-        # frames before the prompt are only counted: no pixel conversion
+        # frames before the prompt get no BGR conversion (the spill keeps them all for the render)
         for frame in iter_window(info, start_s, end_s, threads=settings.track_decode_threads):
+            if spill is not None:
+                spill.put(frame)
             yield frame.index, frame.timestamp_ms, frame.to_bgr() if frame.timestamp_ms >= first_ms else None
 
     def done() -> int:
