@@ -1,7 +1,7 @@
 """Speed and memory of the CPU pipeline on one clip.
 
 Usage: ``python benchmarks/pipeline_speed.py CLIP [--box X1,Y1,X2,Y2] [--at S]
-[--repeat N] [--loop-s S] [--pose-threads N]`` (the box defaults to the prompt
+[--repeat N] [--loop-s S] [--pose-threads N] [--render-spill-mb MB]`` (the box defaults to the prompt
 in ``CLIP.labels.json`` beside the clip).
 
 Each repetition runs in a fresh process (so peak RSS is that run's own) and
@@ -95,12 +95,12 @@ def loop_clip(clip: Path, out: Path, min_seconds: float) -> Path:
     return out
 
 
-def measure(clip: Path, box: list[float], at: float | None, end: float | None, pose_threads: int) -> dict:
+def measure(clip: Path, box: list[float], at: float | None, end: float | None, settings_kw: dict) -> dict:
     """One repetition (run in a child process): decode-only, decode + BGR and the analysis."""
     decode_s, n = decode_seconds(clip, to_pixels=False, end_s=end)
     decode_px_s, _ = decode_seconds(clip, to_pixels=True, end_s=end)
     rss_after_decode = peak_rss_mb()
-    settings = PipelineSettings(pose_threads=pose_threads)
+    settings = PipelineSettings(**settings_kw)
     runs, rss_after = [], []
     for out in ("cold", "warm"):  # a fresh process (imports, first model) and a worker's next analysis
         with tempfile.TemporaryDirectory() as tmp:
@@ -125,11 +125,12 @@ def measure(clip: Path, box: list[float], at: float | None, end: float | None, p
         "rss_after_decode_mb": rss_after_decode,
         "rss_after_runs_mb": rss_after,
         "load": os.getloadavg()[0],
+        "render_frames": result.run["render"]["frames"],
     }
 
 
-def run_child(clip: Path, box: list[float], at: float | None, end: float | None, pose_threads: int) -> dict:
-    spec = json.dumps({"clip": str(clip), "box": box, "at": at, "end": end, "pose_threads": pose_threads})
+def run_child(clip: Path, box: list[float], at: float | None, end: float | None, settings_kw: dict) -> dict:
+    spec = json.dumps({"clip": str(clip), "box": box, "at": at, "end": end, "settings": settings_kw})
     done = subprocess.run(
         [sys.executable, __file__, "--child", spec], capture_output=True, text=True, check=False, timeout=1800
     )
@@ -172,12 +173,19 @@ def report(title: str, runs: list[dict]) -> None:
     print(f"  peak RSS: {max(rss):.0f} MB (after decode-only passes: {first['rss_after_decode_mb']:.0f} MB)")
     after = ", ".join(" → ".join(f"{mb:.0f}" for mb in r["rss_after_runs_mb"]) for r in runs)
     print(f"  resident after the cold → warm analysis, MB: {after}")
+    frames = first["render_frames"]
+    source = (
+        f"the spill ({frames['spill_mb']} MiB)"
+        if frames["from"] == "spill"
+        else f"a second decode ({frames['why_decode']})"
+    )
+    print(f"  render frames from: {source}")
 
 
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         spec = json.loads(sys.argv[2])
-        print(json.dumps(measure(Path(spec["clip"]), spec["box"], spec["at"], spec["end"], spec["pose_threads"])))
+        print(json.dumps(measure(Path(spec["clip"]), spec["box"], spec["at"], spec["end"], spec["settings"])))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clip", type=Path)
@@ -186,6 +194,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="repetitions, each in a fresh process (default 3)")
     parser.add_argument("--loop-s", type=float, default=0.0, help="also run the clip looped to this length, s")
     parser.add_argument("--pose-threads", type=int, default=PipelineSettings().pose_threads)
+    parser.add_argument(
+        "--render-spill-mb",
+        type=float,
+        default=PipelineSettings().render_spill_max_mb,
+        help="render_spill_max_mb (0: the render decodes the clip again)",
+    )
     args = parser.parse_args()
     box, at = args.box and parse_box(args.box).tolist(), args.at
     labels = args.clip.with_name(args.clip.name + ".labels.json")
@@ -195,13 +209,14 @@ def main() -> None:
         prompt = json.loads(labels.read_text())["prompt"]
         box, at = prompt["box"], prompt["frame"] / probe_video(args.clip).fps
 
-    runs = [run_child(args.clip, box, at, None, args.pose_threads) for _ in range(args.repeat)]
+    settings_kw = {"pose_threads": args.pose_threads, "render_spill_max_mb": args.render_spill_mb}
+    runs = [run_child(args.clip, box, at, None, settings_kw) for _ in range(args.repeat)]
     report(f"{args.clip.name} (pose threads {args.pose_threads})", runs)
     if args.loop_s > 0:
         with tempfile.TemporaryDirectory() as tmp:
             looped = loop_clip(args.clip, Path(tmp) / f"looped{args.clip.suffix}", args.loop_s)
             end = min(probe_video(looped).duration_s, PipelineSettings().max_window_s)
-            runs = [run_child(looped, box, at, end, args.pose_threads)]
+            runs = [run_child(looped, box, at, end, settings_kw)]
         report(f"{args.clip.name} looped to {end:.1f} s", runs)
 
 
