@@ -240,7 +240,10 @@ class FrameSpillWriter:
             return
         self._written += self._overlay_layout.frame_bytes + self._layout.frame_bytes
         if self._written > self.max_bytes:
-            self._drop(f"the window outgrew render_spill_max_mb ({self.max_bytes / 2**20:g})")
+            # max_bytes is the smallest of the three limits start() checked the estimate against
+            self._drop(
+                f"the window outgrew render_spill_max_mb or the spare disk or memory ({self.max_bytes / 2**20:.0f} MiB)"
+            )
             return
         try:
             _write_planes(self._files[0], overlay)
