@@ -19,7 +19,7 @@ from app.context import Services
 from app.turn_review import BODY_METRICS
 from db import queries
 from db.models import User
-from poser_pipeline.decode import iter_window, probe_video
+from poser_pipeline.video.decode import iter_window, probe_video
 from services import analyses
 from services.analyses import NoResultsError, NotFoundError
 

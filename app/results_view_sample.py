@@ -1,6 +1,6 @@
 """The landing page's example result: the synthetic skier run through the real metrics (no Streamlit).
 
-The skier of ``poser_pipeline/synthetic_skier.py`` (the one ``benchmarks/metrics_accuracy.py``
+The skier of ``poser_pipeline/synthetic/skier.py`` (the one ``benchmarks/metrics_accuracy.py``
 measures) is given a slightly late inside ski in left turns and a little landmark noise, so the
 example shows what a real result looks like: scored turns, partial turns at the ends, a side
 difference. The output has the shapes ``services.analyses`` returns, so the results page's
@@ -17,7 +17,7 @@ import numpy as np
 from poser_pipeline.metrics.series import compute_frame_series
 from poser_pipeline.metrics.summary import summarize_run
 from poser_pipeline.metrics.turns import segment_turns
-from poser_pipeline.synthetic_skier import SkierParams, generate_run
+from poser_pipeline.synthetic.skier import SkierParams, generate_run
 
 #: The example skier: 6 turns seen from behind, inside ski 120 ms late in left turns, 1 cm noise.
 SAMPLE_PARAMS = SkierParams(

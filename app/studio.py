@@ -21,8 +21,8 @@ from sqlalchemy import select
 from app.context import Services
 from db import queries
 from db.models import Upload, User
-from poser_pipeline.decode import DecodedFrame, iter_window, probe_video
-from poser_pipeline.prompt_check import CHECK_FRAMES, person_in_box
+from poser_pipeline.tracking.prompt_check import CHECK_FRAMES, person_in_box
+from poser_pipeline.video.decode import DecodedFrame, iter_window, probe_video
 from services import analyses, uploads
 from services.analyses import NoResultsError, NotFoundError, RerunError
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code

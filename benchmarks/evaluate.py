@@ -28,7 +28,7 @@ from poser_pipeline import PIPELINE_VERSION
 
 
 def _decode_seconds(clip: Path) -> tuple[float, int]:
-    from poser_pipeline.decode import iter_window, probe_video
+    from poser_pipeline.video.decode import iter_window, probe_video
 
     info = probe_video(clip)
     t = time.perf_counter()
@@ -51,7 +51,7 @@ def evaluate_clip(clip: Path) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             prompt = labels["prompt"]
-            from poser_pipeline.decode import probe_video
+            from poser_pipeline.video.decode import probe_video
 
             at_s = prompt.get("frame", 0) / (fps or probe_video(clip).fps)
             result = analyze(clip, prompt["box"], Path(tmp) / "out", at_s=at_s)

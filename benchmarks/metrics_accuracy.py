@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from poser_pipeline.metrics.series import compute_frame_series
 from poser_pipeline.metrics.summary import summarize_run
 from poser_pipeline.metrics.turns import segment_turns
-from poser_pipeline.synthetic_skier import VIEWS, SkierParams, generate_run
+from poser_pipeline.synthetic.skier import VIEWS, SkierParams, generate_run
 
 
 def evaluate(**kwargs):

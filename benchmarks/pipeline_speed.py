@@ -39,8 +39,8 @@ import av
 
 from poser_pipeline.analyze import analyze
 from poser_pipeline.boxes import parse_box
-from poser_pipeline.decode import iter_window, probe_video, resolve_window
 from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.video.decode import iter_window, probe_video, resolve_window
 
 
 def decode_seconds(clip: Path, *, to_pixels: bool, end_s: float | None = None) -> tuple[float, int]:

@@ -41,7 +41,7 @@ def main() -> None:
 
     from app.context import build_services
     from db.models import Frame
-    from poser_pipeline.synthetic_skier import SkierParams
+    from poser_pipeline.synthetic.skier import SkierParams
     from tests.app.conftest import seed_synthetic_run, signed_in_app
 
     svc = build_services()

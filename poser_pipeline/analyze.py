@@ -17,24 +17,24 @@ import numpy as np
 
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import validate_prompt_box
-from poser_pipeline.decode import VideoInfo, probe_video, resolve_window
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.export import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
-from poser_pipeline.export_metrics import METRICS_CSV_VERSION, write_metrics_csv, write_turns_csv
-from poser_pipeline.frame_spill import FrameSpill, FrameSpillWriter
+from poser_pipeline.export.frames import FRAMES_CSV_VERSION, write_frames_csv, write_run_json
+from poser_pipeline.export.metrics import METRICS_CSV_VERSION, write_metrics_csv, write_turns_csv
 from poser_pipeline.metrics.fallback import choose_turn_signal
 from poser_pipeline.metrics.feedback import coaching_feedback
 from poser_pipeline.metrics.series import FrameSeries, compute_frame_series
 from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
+from poser_pipeline.pose.skeleton import CORE_LANDMARKS
+from poser_pipeline.pose.smooth import smooth_series
 from poser_pipeline.progress import ProgressFn, no_progress
-from poser_pipeline.render import overlay_size, render_videos
-from poser_pipeline.sam2_loader import Sam2Config, choose_backend
-from poser_pipeline.sam2_pass import run_sam2_tracking_pass
+from poser_pipeline.render.videos import overlay_size, render_videos
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.skeleton import CORE_LANDMARKS
-from poser_pipeline.smooth import smooth_series
-from poser_pipeline.tracking_pass import TrackingResult, run_tracking_pass
+from poser_pipeline.tracking.cpu_pass import TrackingResult, run_tracking_pass
+from poser_pipeline.tracking.sam2_loader import Sam2Config, choose_backend
+from poser_pipeline.tracking.sam2_pass import run_sam2_tracking_pass
+from poser_pipeline.video.decode import VideoInfo, probe_video, resolve_window
+from poser_pipeline.video.spill import FrameSpill, FrameSpillWriter
 
 OUTPUT_FILES = ("overlay.mp4", "centred.mp4", "frames.csv", "turns.csv", "metrics.csv", "run.json")
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import parse_box
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.sam2_loader import Sam2UnavailableError
+from poser_pipeline.tracking.sam2_loader import Sam2UnavailableError
 
 _STAGE_NAMES = {"track": "track + pose", "smooth": "smooth", "render": "render videos"}
 
@@ -65,7 +65,7 @@ def _demo_input(out_dir: Path):
         if not os.environ.get("DEMO_BOX"):
             raise PoserInputError("DEMO_CLIP needs DEMO_BOX=x1,y1,x2,y2 too")
         return Path(os.environ["DEMO_CLIP"]), parse_box(os.environ["DEMO_BOX"]), None, None, None
-    from poser_pipeline.synthetic_video import write_moving_figure_clip
+    from poser_pipeline.synthetic.video import write_moving_figure_clip
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     clip = out_dir.parent / "demo_input.mp4"
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     bars.close()
     for warning in result.run["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
-    from poser_pipeline.export_metrics import turn_table
+    from poser_pipeline.export.metrics import turn_table
 
     print(turn_table(result.metrics))
     for finding in result.run["feedback"]:

@@ -78,7 +78,7 @@ class PipelineSettings:
         Most disk, MiB, that the tracking pass may fill with the window's decoded
         frames so the render need not decode them again (4.3 MiB a 1080p
         frame; 0 turns it off). A window that needs more, or more than the free
-        disk allows, is decoded a second time instead. See :mod:`poser_pipeline.frame_spill`.
+        disk allows, is decoded a second time instead. See :mod:`poser_pipeline.video.spill`.
     x264_preset : str
         libx264 preset for both videos; ``ultrafast`` keeps encode near real time.
     x264_crf : int

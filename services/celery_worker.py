@@ -13,7 +13,7 @@ from typing import Any
 
 from celery.signals import worker_init, worker_ready
 
-from poser_pipeline.blazepose_model import preload as preload_pose
+from poser_pipeline.pose.model import preload as preload_pose
 from services.celery_queue import default_tracker_for_queues, make_celery
 from services.settings import get_settings
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import queries
 from db.models import Upload, User, utcnow
 from poser_pipeline.boxes import validate_prompt_box
-from poser_pipeline.decode import probe_video
 from poser_pipeline.errors import PoserInputError
+from poser_pipeline.video.decode import probe_video
 from services.analyses import owned_analysis
 from services.storage import Storage
 from services.storage.base import ObjectNotFoundError, PresignedUpload, StorageError, UploadTooLargeError

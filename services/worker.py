@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
-from poser_pipeline.blazepose_model import preload as preload_pose
+from poser_pipeline.pose.model import preload as preload_pose
 from poser_pipeline.settings import PipelineSettings
 from services.heartbeat import Heartbeat
 from services.reporter import DbRunReporter

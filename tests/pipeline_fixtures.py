@@ -9,8 +9,8 @@ from poser_pipeline.analyze import analyze
 from poser_pipeline.metrics.series import compute_frame_series
 from poser_pipeline.metrics.summary import summarize_run
 from poser_pipeline.metrics.turns import segment_turns
-from poser_pipeline.synthetic_skier import SkierParams, generate_run
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.synthetic.skier import SkierParams, generate_run
+from poser_pipeline.synthetic.video import write_moving_figure_clip
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from db.models import FRAME_METRIC_COLUMNS, PHASE_COLUMNS
-from poser_pipeline.export import METRIC_COLUMNS
+from poser_pipeline.export.frames import METRIC_COLUMNS
 from poser_pipeline.metrics.catalog import CATALOG
 from poser_pipeline.metrics.series import compute_frame_series
-from poser_pipeline.synthetic_skier import SkierParams, generate_run
+from poser_pipeline.synthetic.skier import SkierParams, generate_run
 
 
 def test_frames_table_has_a_column_for_every_per_frame_series():

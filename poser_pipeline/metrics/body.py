@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from poser_pipeline.skeleton import INDEX
+from poser_pipeline.pose.skeleton import INDEX
 
 #: Camera-vertical ("up") in BlazePose world coordinates.
 UP = np.array([0.0, -1.0, 0.0])

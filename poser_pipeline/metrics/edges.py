@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from poser_pipeline.metrics.body import frontal_angle_deg
-from poser_pipeline.skeleton import INDEX
+from poser_pipeline.pose.skeleton import INDEX
 
 
 def edge_angles_deg(world: np.ndarray, left: np.ndarray, forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

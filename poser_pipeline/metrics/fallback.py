@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from poser_pipeline.smooth import butterworth_1d
+from poser_pipeline.pose.smooth import butterworth_1d
 
 #: Below this share of frames with usable pose, turns are timed from the track.
 MIN_POSE_SHARE = 0.6

@@ -19,9 +19,9 @@ from poser_pipeline.metrics.body import (
     inclination_deg,
 )
 from poser_pipeline.metrics.edges import edge_angles_deg, shin_parallelism_deg
+from poser_pipeline.pose.skeleton import INDEX
+from poser_pipeline.pose.smooth import smooth_series
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.skeleton import INDEX
-from poser_pipeline.smooth import smooth_series
 
 
 @dataclass

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from poser_pipeline.pose.smooth import butterworth_1d
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.smooth import butterworth_1d
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.context import Services, build_services
 from app.studio import send_sign_in_code, sign_in
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.synthetic.video import write_moving_figure_clip
 from services.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def _write_numbered_video(path: Path, n_frames: int, fps: float, size: tuple[int
     import cv2
     import numpy as np
 
-    from poser_pipeline.video_writer import H264Writer
+    from poser_pipeline.video.writer import H264Writer
 
     w, h = size
     with H264Writer(path, w, h, fps=fps, preset="ultrafast", crf=12) as writer:
@@ -116,7 +116,7 @@ def seed_synthetic_run(
 ):
     """A succeeded run of the synthetic skier owned by ``email``, written as a local worker writes one.
 
-    The skier (``poser_pipeline.synthetic_skier``) goes through the real metrics; its rows go through
+    The skier (``poser_pipeline.synthetic.skier``) goes through the real metrics; its rows go through
     ``DbRunReporter`` and ``services.run_payloads`` (the worker's own path). ``lost`` = frames
     ``(a, b)`` without usable pose (a turn there becomes unmeasurable). The overlay (and centred)
     video is a numbered clip: frame ``i`` is flat :func:`_frame_colour` (i). Returns the analysis id.
@@ -130,7 +130,7 @@ def seed_synthetic_run(
     from poser_pipeline.metrics.series import compute_frame_series
     from poser_pipeline.metrics.summary import summarize_run
     from poser_pipeline.metrics.turns import segment_turns
-    from poser_pipeline.synthetic_skier import SkierParams, generate_run
+    from poser_pipeline.synthetic.skier import SkierParams, generate_run
     from services import run_payloads
     from services.reporter import DbRunReporter
     from services.run_analysis import report_rows

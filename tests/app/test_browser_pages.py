@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from app import sharing
 from db.models import User
-from poser_pipeline.synthetic_skier import SkierParams
+from poser_pipeline.synthetic.skier import SkierParams
 from tests.app.conftest import REPO, latest_code, seed_synthetic_run
 from tests.app.test_browser import browser_page, studio_url  # noqa: F401 (fixtures)
 

@@ -33,7 +33,7 @@ UPLOAD = {"filename": "run.mp4", "size_bytes": 1000, "content_type": "video/mp4"
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> bytes:
-    from poser_pipeline.synthetic_video import write_moving_figure_clip
+    from poser_pipeline.synthetic.video import write_moving_figure_clip
 
     path = tmp_path_factory.mktemp("matrix") / "run.mp4"
     write_moving_figure_clip(path, fps=25.0, n_frames=30, seed=3)

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.synthetic.video import write_moving_figure_clip
 from tests.ports import free_port
 
 pytestmark = pytest.mark.slow

@@ -154,7 +154,7 @@ def clip(request, tmp_path_factory) -> Clip:
     clip's run has both.
     """
     if request.param == "synthetic":
-        from poser_pipeline.synthetic_video import write_moving_figure_clip
+        from poser_pipeline.synthetic.video import write_moving_figure_clip
 
         path = tmp_path_factory.mktemp("widget") / "my run.mp4"
         truth = write_moving_figure_clip(path, fps=25.0, n_frames=40, seed=6)

@@ -20,8 +20,8 @@ import pytest
 from poser_pipeline.analyze import analyze
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.synthetic_video import render_moving_figure, write_video
-from poser_pipeline.video_writer import H264Writer
+from poser_pipeline.synthetic.video import render_moving_figure, write_video
+from poser_pipeline.video.writer import H264Writer
 from tests.conftest import run_cli
 
 FPS = 25.0

@@ -9,9 +9,9 @@ import av
 import numpy as np
 import pytest
 
-from poser_pipeline.draw import LOST_BGR, draw_lost_marker
-from poser_pipeline.export import frames_csv_columns
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.export.frames import frames_csv_columns
+from poser_pipeline.render.draw import LOST_BGR, draw_lost_marker
+from poser_pipeline.synthetic.video import write_moving_figure_clip
 from tests.conftest import run_cli
 
 

@@ -18,9 +18,9 @@ import pytest
 
 from poser_pipeline import boxes
 from poser_pipeline.analyze import analyze
-from poser_pipeline.decode import VideoInfo, iter_window, iter_window_reversed, probe_video, resolve_window
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.synthetic_video import render_moving_figure, write_video
+from poser_pipeline.synthetic.video import render_moving_figure, write_video
+from poser_pipeline.video.decode import VideoInfo, iter_window, iter_window_reversed, probe_video, resolve_window
 
 FPS = 25.0
 

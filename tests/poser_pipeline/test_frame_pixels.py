@@ -9,9 +9,9 @@ import cv2
 import numpy as np
 import pytest
 
-from poser_pipeline.decode import upright
-from poser_pipeline.frame_pixels import region_bgr, scaled_i420
-from poser_pipeline.render import follow_region
+from poser_pipeline.render.videos import follow_region
+from poser_pipeline.video.decode import upright
+from poser_pipeline.video.pixels import region_bgr, scaled_i420
 
 
 @pytest.fixture(scope="module")

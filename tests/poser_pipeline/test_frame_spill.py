@@ -20,11 +20,11 @@ import pytest
 
 import poser_pipeline.analyze as analyze_module
 from poser_pipeline.analyze import OUTPUT_FILES, analyze, start_spill
-from poser_pipeline.decode import iter_window, probe_video
-from poser_pipeline.frame_pixels import region_bgr, scaled_i420
-from poser_pipeline.frame_spill import FrameSpill, FrameSpillWriter, page_cache_room_bytes
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.synthetic_video import render_moving_figure, write_video
+from poser_pipeline.synthetic.video import render_moving_figure, write_video
+from poser_pipeline.video.decode import iter_window, probe_video
+from poser_pipeline.video.pixels import region_bgr, scaled_i420
+from poser_pipeline.video.spill import FrameSpill, FrameSpillWriter, page_cache_room_bytes
 from tests.shared_clips import SHARED_CLIPS
 
 FPS = 25.0
@@ -171,8 +171,8 @@ def test_a_failed_write_drops_the_spill_and_deletes_its_files(tmp_path):
         f"""
         import resource, signal, sys
         from pathlib import Path
-        from poser_pipeline.decode import iter_window, probe_video
-        from poser_pipeline.frame_spill import FrameSpillWriter
+        from poser_pipeline.video.decode import iter_window, probe_video
+        from poser_pipeline.video.spill import FrameSpillWriter
 
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of killing us
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, resource.RLIM_INFINITY))

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from poser_pipeline.draw import FrameInk, merge_rects
-from poser_pipeline.i420 import draw_ink, even_rect, planes, put_region_bgr, region_bgr
+from poser_pipeline.render.draw import FrameInk, draw_ink, merge_rects
+from poser_pipeline.video.i420 import cut_bgr, even_rect, paste_bgr, planes
 
 WIDTH, HEIGHT = 320, 180
 
@@ -103,5 +103,5 @@ def test_a_region_round_trip_changes_little():
     rect = even_rect((33, 41, 151, 99), WIDTH, HEIGHT)
     assert all(v % 2 == 0 for v in rect)
     copy = i420.copy()
-    put_region_bgr(copy, WIDTH, HEIGHT, rect, region_bgr(i420, WIDTH, HEIGHT, rect))
+    paste_bgr(copy, WIDTH, HEIGHT, rect, cut_bgr(i420, WIDTH, HEIGHT, rect))
     assert np.abs(copy.astype(int) - i420).max() <= 3

@@ -20,7 +20,7 @@ def test_pose_runs_without_loading_pyplot():
         """
         import sys
         import numpy as np
-        from poser_pipeline.blazepose_model import import_mediapipe, new_pose_model
+        from poser_pipeline.pose.model import import_mediapipe, new_pose_model
 
         import_mediapipe()
         assert "mediapipe" in sys.modules
@@ -39,7 +39,7 @@ def test_mediapipe_plotting_and_later_imports_get_the_real_pyplot():
         """
         import sys
         import types
-        from poser_pipeline.blazepose_model import import_mediapipe
+        from poser_pipeline.pose.model import import_mediapipe
 
         import_mediapipe()
         from mediapipe.python.solutions import drawing_utils
@@ -57,7 +57,7 @@ def test_an_already_imported_pyplot_is_left_alone():
     _run(
         """
         import matplotlib.pyplot as plt
-        from poser_pipeline.blazepose_model import import_mediapipe
+        from poser_pipeline.pose.model import import_mediapipe
 
         import_mediapipe()
         from mediapipe.python.solutions import drawing_utils
@@ -74,7 +74,7 @@ def test_a_thread_that_asks_while_another_imports_waits_for_the_whole_module():
         """
         import sys
         import threading
-        from poser_pipeline.blazepose_model import import_mediapipe, new_pose_model
+        from poser_pipeline.pose.model import import_mediapipe, new_pose_model
 
         errors = []
 

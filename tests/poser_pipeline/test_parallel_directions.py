@@ -8,11 +8,11 @@ import threading
 import numpy as np
 import pytest
 
-from poser_pipeline import backward_pass
-from poser_pipeline.decode import probe_video
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.synthetic_video import write_moving_figure_clip
-from poser_pipeline.tracking_pass import TrackingResult, run_tracking_pass
+from poser_pipeline.synthetic.video import write_moving_figure_clip
+from poser_pipeline.tracking import backward
+from poser_pipeline.tracking.cpu_pass import TrackingResult, run_tracking_pass
+from poser_pipeline.video.decode import probe_video
 from tests.shared_clips import SHARED_CLIPS, load_clip
 
 FPS = 25.0
@@ -72,7 +72,7 @@ def test_a_backward_error_reaches_the_caller_and_leaves_no_thread(figure_clip, m
         raise OSError("disk gone while re-decoding")
         yield  # pragma: no cover - makes this a generator
 
-    monkeypatch.setattr(backward_pass, "iter_window_reversed", failing)
+    monkeypatch.setattr(backward, "iter_window_reversed", failing)
     with pytest.raises(OSError, match="disk gone"):
         _track(path, truth[30], 30 / FPS, parallel=True)
     assert not _our_threads()

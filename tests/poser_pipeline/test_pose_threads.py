@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from poser_pipeline.blazepose_model import WarmBuild, new_pose_model
-from poser_pipeline.pose import BlazePoseEstimator
+from poser_pipeline.pose.blazepose import BlazePoseEstimator
+from poser_pipeline.pose.model import WarmBuild, new_pose_model
 from poser_pipeline.settings import PipelineSettings
 from tests.shared_clips import SHARED_CLIPS, load_clip
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from poser_pipeline.prefetch import prefetch
+from poser_pipeline.video.prefetch import prefetch
 
 
 def test_yields_everything_in_order():

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from poser_pipeline.prompt_check import person_in_box
+from poser_pipeline.tracking.prompt_check import person_in_box
 from tests.shared_clips import SHARED_CLIPS, load_clip
 
 

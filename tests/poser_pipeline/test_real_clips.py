@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from poser_pipeline import boxes
-from poser_pipeline.decode import probe_video, resolve_window
-from poser_pipeline.export_metrics import METRICS_CSV_COLUMNS, TURN_VALUE_KEYS, TURNS_CSV_COLUMNS
+from poser_pipeline.export.metrics import METRICS_CSV_COLUMNS, TURN_VALUE_KEYS, TURNS_CSV_COLUMNS
 from poser_pipeline.metrics.catalog import BY_KEY
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.tracking_pass import run_tracking_pass
+from poser_pipeline.tracking.cpu_pass import run_tracking_pass
+from poser_pipeline.video.decode import probe_video, resolve_window
 from tests.shared_clips import CLIP_NAMES, POSE_CLIPS, available, load_clip
 
 pytestmark = pytest.mark.slow

@@ -13,16 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from poser_pipeline.decode import probe_video
-from poser_pipeline.sam2_tracker import (
+from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.synthetic.video import write_moving_figure_clip
+from poser_pipeline.tracking.sam2_tracker import (
     MODEL_CONFIGS,
     Sam2Config,
     Sam2UnavailableError,
     _masks_to_track,
     sam2_importable,
 )
-from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.video.decode import probe_video
 
 needs_sam2 = pytest.mark.skipif(
     not sam2_importable(), reason="torch/sam2 not installed (GPU extras: scripts/install-gpu-extras.sh .venv)"
@@ -45,7 +45,7 @@ def clip(tmp_path_factory) -> tuple[Path, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def predictor():
-    from poser_pipeline.sam2_tracker import load_sam2_predictor
+    from poser_pipeline.tracking.sam2_tracker import load_sam2_predictor
 
     return load_sam2_predictor(TEST_CONFIG)
 
@@ -53,7 +53,7 @@ def predictor():
 @pytest.fixture(scope="module")
 def sam2_run(clip, predictor):
     """One SAM2 run from the middle frame, recording which frames each direction visited."""
-    from poser_pipeline.sam2_pass import run_sam2_track
+    from poser_pipeline.tracking.sam2_pass import run_sam2_track
 
     path, truth = clip
     visits: list[tuple[bool, int]] = []
@@ -97,7 +97,7 @@ def test_track_from_middle_prompt_is_well_formed(sam2_run):
 
 @needs_sam2
 def test_pose_on_sam2_boxes_fills_a_tracking_result(sam2_run):
-    from poser_pipeline.sam2_pass import run_pose_on_track
+    from poser_pipeline.tracking.sam2_pass import run_pose_on_track
 
     info, timestamps, track, _ = sam2_run
     result = run_pose_on_track(info, 0.0, info.duration_s, timestamps, track, PipelineSettings())
@@ -115,7 +115,7 @@ def test_pose_on_sam2_boxes_fills_a_tracking_result(sam2_run):
 def test_checkpoint_round_trip(predictor, tmp_path):
     import torch
 
-    from poser_pipeline.sam2_tracker import load_sam2_predictor
+    from poser_pipeline.tracking.sam2_tracker import load_sam2_predictor
 
     path = tmp_path / "sam2.1_hiera_tiny_random.pt"
     saved = {k: v.detach().clone() for k, v in predictor.state_dict().items()}
@@ -133,7 +133,7 @@ def test_checkpoint_round_trip(predictor, tmp_path):
 def test_bad_checkpoints_give_clear_errors(predictor, tmp_path):
     import torch
 
-    from poser_pipeline.sam2_tracker import load_sam2_predictor
+    from poser_pipeline.tracking.sam2_tracker import load_sam2_predictor
 
     base = dict(model="tiny", device="cpu", image_size=64)
     with pytest.raises(Sam2UnavailableError, match="SAM2_CHECKPOINT is not set"):
@@ -162,7 +162,7 @@ def test_bad_checkpoints_give_clear_errors(predictor, tmp_path):
 def test_gpu_required_but_absent(predictor):
     import torch
 
-    from poser_pipeline.sam2_tracker import load_sam2_predictor, resolve_device
+    from poser_pipeline.tracking.sam2_tracker import load_sam2_predictor, resolve_device
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
@@ -178,8 +178,8 @@ def test_in_memory_state_matches_sam2_init_state(predictor, clip, tmp_path):
     """Our tensor-fed state has init_state's keys and (up to JPEG/resize order) the same images."""
     import cv2
 
-    from poser_pipeline.decode import iter_window
-    from poser_pipeline.sam2_tracker import downscale_frames, init_state_from_frames
+    from poser_pipeline.tracking.sam2_tracker import downscale_frames, init_state_from_frames
+    from poser_pipeline.video.decode import iter_window
 
     path, _ = clip
     info = probe_video(path)
@@ -243,7 +243,7 @@ def test_config_from_env(tmp_path):
 
 
 def test_backend_choice_without_gpu_or_checkpoint(tmp_path):
-    from poser_pipeline.sam2_tracker import choose_backend
+    from poser_pipeline.tracking.sam2_tracker import choose_backend
 
     assert choose_backend("cpu")[:2] == ("cpu", None)
     backend, predictor, reason = choose_backend("auto", Sam2Config())
@@ -258,7 +258,7 @@ def test_backend_choice_without_gpu_or_checkpoint(tmp_path):
 def test_auto_falls_back_to_cpu_without_cuda(tmp_path):
     import torch
 
-    from poser_pipeline.sam2_tracker import choose_backend
+    from poser_pipeline.tracking.sam2_tracker import choose_backend
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from poser_pipeline.pose.smooth import butterworth_1d, hampel, interpolate_gaps, smooth_series, valid_runs
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.smooth import butterworth_1d, hampel, interpolate_gaps, smooth_series, valid_runs
 
 FPS = 30.0
 

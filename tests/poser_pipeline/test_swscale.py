@@ -7,7 +7,7 @@ import threading
 import av
 import numpy as np
 
-from poser_pipeline import swscale
+from poser_pipeline.video import swscale
 
 
 def _frames(n: int = 3) -> list[av.VideoFrame]:

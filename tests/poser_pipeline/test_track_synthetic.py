@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from poser_pipeline import boxes
-from poser_pipeline.decode import probe_video
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.synthetic_video import write_moving_figure_clip
-from poser_pipeline.tracking_pass import run_tracking_pass
+from poser_pipeline.synthetic.video import write_moving_figure_clip
+from poser_pipeline.tracking.cpu_pass import run_tracking_pass
+from poser_pipeline.video.decode import probe_video
 
 FPS = 25.0
 

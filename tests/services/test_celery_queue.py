@@ -76,7 +76,7 @@ def test_celery_worker_runs_dispatched_runs_once(factory, redis_url, tmp_path, m
     settings = get_settings()
     storage = make_storage(settings)
 
-    from poser_pipeline.synthetic_video import write_moving_figure_clip
+    from poser_pipeline.synthetic.video import write_moving_figure_clip
 
     clip = tmp_path / "clip.mp4"
     truth = write_moving_figure_clip(clip, fps=25.0, n_frames=30, seed=12)

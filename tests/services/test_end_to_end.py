@@ -27,7 +27,7 @@ SECRET = "e2e-secret"
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    from poser_pipeline.synthetic_video import write_moving_figure_clip
+    from poser_pipeline.synthetic.video import write_moving_figure_clip
 
     path = tmp_path_factory.mktemp("e2e") / "my run.mp4"
     truth = write_moving_figure_clip(path, fps=25.0, n_frames=30, seed=6)

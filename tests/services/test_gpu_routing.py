@@ -61,7 +61,7 @@ def queue_run(factory, storage, clip, box) -> uuid.UUID:
 
 
 def test_gpu_routed_runs_wait_for_a_gpu_worker(tmp_path):
-    from poser_pipeline.synthetic_video import write_moving_figure_clip
+    from poser_pipeline.synthetic.video import write_moving_figure_clip
 
     clip = tmp_path / "clip.mp4"
     box = write_moving_figure_clip(clip, fps=25.0, n_frames=20, seed=7)[0]

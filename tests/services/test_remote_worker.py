@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from db import queries
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.synthetic.video import write_moving_figure_clip
 from services.database import open_database
 from services.settings import PoserSettings
 from services.storage import make_storage

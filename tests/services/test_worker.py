@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from db import queries
 from db.models import Artifact, Frame, MetricValue
-from poser_pipeline.synthetic_video import write_moving_figure_clip
+from poser_pipeline.synthetic.video import write_moving_figure_clip
 from services.database import load_metric_catalog
 from services.reporter import DbRunReporter
 from services.run_analysis import execute_run

@@ -13,7 +13,7 @@ from services.worker import LocalWorker
 def test_preload_imports_mediapipe():
     code = (
         "import sys\n"
-        "from poser_pipeline.blazepose_model import preload\n"
+        "from poser_pipeline.pose.model import preload\n"
         "assert 'mediapipe' not in sys.modules, 'imported too early'\n"
         "preload()\n"
         "assert 'mediapipe' in sys.modules\n"

@@ -74,7 +74,7 @@ def test_side_view_and_tiny_skier_are_not_measurable():
     from poser_pipeline.metrics.series import compute_frame_series
     from poser_pipeline.metrics.summary import summarize_run
     from poser_pipeline.metrics.turns import segment_turns
-    from poser_pipeline.synthetic_skier import SkierParams, generate_run
+    from poser_pipeline.synthetic.skier import SkierParams, generate_run
 
     run = generate_run(SkierParams(seed=8, **NOISY))
     tiny = (run.image_xy - 960) * 0.15 + 960  # the same skier ~17 px from hip to ankle

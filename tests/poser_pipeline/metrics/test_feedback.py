@@ -8,7 +8,7 @@ from poser_pipeline.metrics.feedback import coaching_feedback
 from poser_pipeline.metrics.series import compute_frame_series
 from poser_pipeline.metrics.summary import summarize_run
 from poser_pipeline.metrics.turns import segment_turns
-from poser_pipeline.synthetic_skier import SkierParams, generate_run
+from poser_pipeline.synthetic.skier import SkierParams, generate_run
 from tests.poser_pipeline.metrics.test_turns_and_edges import NOISY, analyse
 
 

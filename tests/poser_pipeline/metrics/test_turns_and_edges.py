@@ -11,7 +11,7 @@ import pytest
 from poser_pipeline.metrics.series import compute_frame_series
 from poser_pipeline.metrics.summary import summarize_run
 from poser_pipeline.metrics.turns import segment_turns
-from poser_pipeline.synthetic_skier import VIEWS, SkierParams, generate_run
+from poser_pipeline.synthetic.skier import VIEWS, SkierParams, generate_run
 
 NOISY = {"noise_m": 0.02, "noise_px": 2.0, "drop_fraction": 0.05}
 
@@ -96,7 +96,7 @@ def test_body_metrics_within_tolerance_of_truth():
     _, noisy, _, _ = analyse(seed=7, **NOISY)
     # the generator sets the upper body's lean: legs' tilt minus angulation must give it back
     from poser_pipeline.metrics.body import body_axes, frontal_angle_deg
-    from poser_pipeline.skeleton import INDEX
+    from poser_pipeline.pose.skeleton import INDEX
 
     world = clean_run.world_xyz
     forward, left = body_axes(world)

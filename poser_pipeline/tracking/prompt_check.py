@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from poser_pipeline.pose import BlazePoseEstimator
+from poser_pipeline.pose.blazepose import BlazePoseEstimator
 from poser_pipeline.settings import PipelineSettings
 
 #: Frames looked at: the box's own and the ones right after it (0.1 s at 30 fps).

@@ -17,9 +17,9 @@ from __future__ import annotations
 import av
 import numpy as np
 
-from poser_pipeline.decode import upright
-from poser_pipeline.i420 import pack
-from poser_pipeline.swscale import reformat, to_bgr24
+from poser_pipeline.video.decode import upright
+from poser_pipeline.video.i420 import pack
+from poser_pipeline.video.swscale import reformat, to_bgr24
 
 #: Pixel formats cut before conversion; others convert whole (see module docstring).
 _CUTTABLE_FORMATS = ("yuv420p", "yuvj420p")
@@ -33,7 +33,7 @@ def scaled_i420(frame: av.VideoFrame, rotation_deg: int, width: int, height: int
     """The upright frame resized to ``width`` x ``height`` px (even), as one I420 array.
 
     Returns ``(height * 3 // 2, width) uint8``: Y, then U and V (see
-    :mod:`poser_pipeline.i420`), limited-range BT.601. Any input format is
+    :mod:`poser_pipeline.video.i420`), limited-range BT.601. Any input format is
     scaled and converted in one swscale pass (area filter), without a BGR step.
     """
     stored = scaled_frame(frame, rotation_deg, width, height)

@@ -25,7 +25,7 @@ the pose chain. A write that fails (a full
 disk) or a window that outgrows any of those limits (the estimate comes from
 the container's duration) ends the spill and deletes its files. In every such case
 the render decodes the clip a second time, as it did before the spill existed.
-Only yuv420p frames are spilled (:func:`~poser_pipeline.frame_pixels.is_cuttable`):
+Only yuv420p frames are spilled (:func:`~poser_pipeline.video.pixels.is_cuttable`):
 other formats (GIF, 10-bit) are converted whole and are decoded again.
 """
 
@@ -39,8 +39,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from poser_pipeline.decode import DecodedFrame
-from poser_pipeline.frame_pixels import cut_bounds, cut_to_bgr, is_cuttable, scaled_frame, upright_i420
+from poser_pipeline.video.decode import DecodedFrame
+from poser_pipeline.video.pixels import cut_bounds, cut_to_bgr, is_cuttable, scaled_frame, upright_i420
 
 #: Disk a spill leaves free for everything else on the same file system, bytes.
 FREE_DISK_RESERVE_BYTES = 512 * 2**20
@@ -323,13 +323,13 @@ class FrameSpill:
         return self.num_frames * (self._overlay_layout.frame_bytes + self._layout.frame_bytes)
 
     def overlay_i420(self, index: int) -> np.ndarray:
-        """Frame ``index`` as :func:`~poser_pipeline.frame_pixels.scaled_i420` gave it (a writable copy)."""
+        """Frame ``index`` as :func:`~poser_pipeline.video.pixels.scaled_i420` gave it (a writable copy)."""
         record = np.empty(self._overlay_layout.frame_bytes, dtype=np.uint8)
         self._read_into(self._overlay, index * record.nbytes, record)
         return upright_i420(self._overlay_layout.planes(record), self.rotation_deg)
 
     def region_bgr(self, index: int, rect: tuple[int, int, int, int]) -> np.ndarray:
-        """Upright BGR of ``rect`` of frame ``index``, as :func:`~poser_pipeline.frame_pixels.region_bgr`."""
+        """Upright BGR of ``rect`` of frame ``index``, as :func:`~poser_pipeline.video.pixels.region_bgr`."""
         layout = self._layout
         stored, cut = cut_bounds(rect, self.rotation_deg, layout.width, layout.height)
         ax0, ay0, ax1, ay1 = cut

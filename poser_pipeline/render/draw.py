@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from poser_pipeline.skeleton import BONES, SIDE
+from poser_pipeline.pose.skeleton import BONES, SIDE
+from poser_pipeline.video.i420 import Rect, cut_bgr, even_rect, paste_bgr
 
 LEFT_BGR = (255, 160, 0)  # skier's left: blue
 RIGHT_BGR = (0, 140, 255)  # skier's right: orange
@@ -42,8 +43,6 @@ def draw_box(image: np.ndarray, box: np.ndarray, *, lost: bool, thickness: int =
     x1, y1, x2, y2 = (round(v) for v in box)
     cv2.rectangle(image, (x1, y1), (x2, y2), LOST_BGR if lost else BOX_BGR, thickness, cv2.LINE_AA)
 
-
-Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 pixels, ends exclusive
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
@@ -199,3 +198,16 @@ def merge_rects(rects: list[Rect]) -> list[Rect]:
             if changed:
                 break
     return merged
+
+
+def draw_ink(i420: np.ndarray, width: int, height: int, ink: FrameInk) -> None:
+    """Draw ``ink`` on an I420 image in place, converting only the regions it touches."""
+    # grown to even corners, then merged again: two regions meeting at an odd edge would overlap by 2 px
+    for rect in merge_rects([even_rect(r, width, height) for r in ink.rects(width, height)]):
+        if rect == (0, 0, width, height):
+            bgr = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
+            ink.draw(bgr)
+        else:
+            bgr = cut_bgr(i420, width, height, rect)
+            ink.draw_region(bgr, rect[:2], (width, height))
+        paste_bgr(i420, width, height, rect, bgr)

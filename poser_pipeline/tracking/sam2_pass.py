@@ -1,8 +1,8 @@
 """The analysis pass with the SAM2 backend: SAM2 tracks, then BlazePose per frame.
 
 :func:`run_sam2_tracking_pass` is the SAM2 counterpart of
-:func:`poser_pipeline.tracking_pass.run_tracking_pass` and returns the same
-:class:`~poser_pipeline.tracking_pass.TrackingResult`, so smoothing, metrics,
+:func:`poser_pipeline.tracking.cpu_pass.run_tracking_pass` and returns the same
+:class:`~poser_pipeline.tracking.cpu_pass.TrackingResult`, so smoothing, metrics,
 rendering and export are unchanged. The window is decoded twice: once for
 SAM2 (frames downscaled to its input as they arrive), once for pose on the
 full-resolution frames inside SAM2's boxes.
@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.pose import BlazePoseEstimator
-from poser_pipeline.prefetch import prefetch
+from poser_pipeline.pose.blazepose import BlazePoseEstimator
+from poser_pipeline.pose.skeleton import NUM_LANDMARKS
 from poser_pipeline.progress import ProgressFn, no_progress
-from poser_pipeline.sam2_tracker import Sam2Config, Sam2Track, downscale_frames, track_with_sam2
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.skeleton import NUM_LANDMARKS
-from poser_pipeline.tracking_pass import TrackingResult
+from poser_pipeline.tracking.cpu_pass import TrackingResult
+from poser_pipeline.tracking.sam2_tracker import Sam2Config, Sam2Track, downscale_frames, track_with_sam2
+from poser_pipeline.video.decode import VideoInfo, iter_window
+from poser_pipeline.video.prefetch import prefetch
 
 
 def prompt_index_for(timestamps_ms: list[float], at_s: float, fps: float) -> int:
@@ -47,7 +47,7 @@ def run_sam2_track(
 ) -> tuple[list[float], Sam2Track]:
     """Decode ``[start_s, end_s)`` once, downscaled, and track it with SAM2 from the box at ``at_s``.
 
-    The prompt frame is picked as :func:`~poser_pipeline.tracking_pass.run_tracking_pass` picks it.
+    The prompt frame is picked as :func:`~poser_pipeline.tracking.cpu_pass.run_tracking_pass` picks it.
 
     Returns the window's frame times (ms) and SAM2's track.
     """
@@ -132,7 +132,7 @@ def run_sam2_tracking_pass(
     config: Sam2Config | None = None,
     progress: ProgressFn = no_progress,
 ) -> TrackingResult:
-    """SAM2 track + BlazePose per frame: a drop-in for :func:`~poser_pipeline.tracking_pass.run_tracking_pass`."""
+    """SAM2 track + BlazePose per frame: a drop-in for :func:`~poser_pipeline.tracking.cpu_pass.run_tracking_pass`."""
     timestamps, track = run_sam2_track(
         info, start_s, end_s, prompt_box, at_s, predictor, config=config, progress=progress
     )

@@ -3,7 +3,7 @@
 Tracking runs forward from the prompt frame to the window's end and
 backward from the prompt to its start (re-decoding the earlier frames in
 chunks), so the user may draw the box on any frame. The backward direction
-runs on its own thread beside the forward one (:mod:`poser_pipeline.backward_pass`).
+runs on its own thread beside the forward one (:mod:`poser_pipeline.tracking.backward`).
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poser_pipeline.backward_pass import BackwardThread, track_backward
-from poser_pipeline.decode import VideoInfo, iter_window
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.frame_spill import FrameSpillWriter
-from poser_pipeline.pose import BlazePoseEstimator
-from poser_pipeline.prefetch import prefetch
+from poser_pipeline.pose.blazepose import BlazePoseEstimator
+from poser_pipeline.pose.skeleton import NUM_LANDMARKS
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.skeleton import NUM_LANDMARKS
-from poser_pipeline.track import PoseGuidedTracker, TrackStep
+from poser_pipeline.tracking.backward import BackwardThread, track_backward
+from poser_pipeline.tracking.pose_guided import PoseGuidedTracker, TrackStep
+from poser_pipeline.video.decode import VideoInfo, iter_window
+from poser_pipeline.video.prefetch import prefetch
+from poser_pipeline.video.spill import FrameSpillWriter
 
 
 @dataclass

@@ -26,9 +26,9 @@ import cv2
 import numpy as np
 
 from poser_pipeline import boxes
-from poser_pipeline.pose import BlazePoseEstimator, PoseResult
+from poser_pipeline.pose.blazepose import BlazePoseEstimator, PoseResult
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.silhouette import contrast_box
+from poser_pipeline.tracking.silhouette import contrast_box
 
 #: Margins (fractions of the landmarks' height) from the landmark extent to a
 #: body-and-skis box, used when pose is not found on the prompt frame.

@@ -54,7 +54,7 @@ class H264Writer:
 
         ``image`` is ``(height, width, 3) uint8`` BGR, or with
         ``pixel_format="yuv420p"`` an I420 array ``(height * 3 // 2, width)``
-        (see :mod:`poser_pipeline.i420`), which x264 takes without conversion.
+        (see :mod:`poser_pipeline.video.i420`), which x264 takes without conversion.
         """
         pts = max(round(timestamp_ms * 90), self._last_pts + 1)  # strictly increasing
         self._last_pts = pts

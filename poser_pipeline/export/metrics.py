@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from poser_pipeline.export import format_number
+from poser_pipeline.export.frames import format_number
 from poser_pipeline.metrics.catalog import BY_KEY
 from poser_pipeline.metrics.summary import RunMetrics
 from poser_pipeline.metrics.turns import TurnStructure

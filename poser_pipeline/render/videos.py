@@ -5,11 +5,11 @@
 moves along a heavily low-passed (zero-phase) path of the track, so the
 virtual camera glides instead of jittering with every box.
 
-Pixels come from :mod:`poser_pipeline.frame_pixels` in a frame thread:
+Pixels come from :mod:`poser_pipeline.video.pixels` in a frame thread:
 the overlay is scaled straight to I420 and stays I420 to the encoder (only
-the regions with ink are drawn through BGR, :mod:`poser_pipeline.i420`); the
+the regions with ink are drawn through BGR, :mod:`poser_pipeline.video.i420`); the
 replay converts only the region it shows. They are read back from the
-tracking pass's :mod:`~poser_pipeline.frame_spill` when there is one (the
+tracking pass's :mod:`~poser_pipeline.video.spill` when there is one (the
 same pixels), else decoded again. The main thread draws and warps small images.
 """
 
@@ -20,16 +20,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from poser_pipeline.decode import VideoInfo, iter_window
-from poser_pipeline.draw import FrameInk
-from poser_pipeline.frame_pixels import region_bgr, scaled_i420
-from poser_pipeline.frame_spill import FrameSpill
-from poser_pipeline.i420 import draw_ink
-from poser_pipeline.prefetch import prefetch
+from poser_pipeline.pose.smooth import butterworth_1d
 from poser_pipeline.progress import ProgressFn, no_progress
+from poser_pipeline.render.draw import FrameInk, draw_ink
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.smooth import butterworth_1d
-from poser_pipeline.video_writer import BackgroundWriter
+from poser_pipeline.video.decode import VideoInfo, iter_window
+from poser_pipeline.video.pixels import region_bgr, scaled_i420
+from poser_pipeline.video.prefetch import prefetch
+from poser_pipeline.video.spill import FrameSpill
+from poser_pipeline.video.writer import BackgroundWriter
 
 
 def overlay_size(width: int, height: int, max_side: int) -> tuple[int, int, float]:

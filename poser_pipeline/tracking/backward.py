@@ -14,11 +14,11 @@ import threading
 
 import numpy as np
 
-from poser_pipeline.decode import VideoInfo, iter_window_reversed
-from poser_pipeline.pose import BlazePoseEstimator
-from poser_pipeline.prefetch import prefetch
+from poser_pipeline.pose.blazepose import BlazePoseEstimator
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.track import PoseGuidedTracker, TrackStep
+from poser_pipeline.tracking.pose_guided import PoseGuidedTracker, TrackStep
+from poser_pipeline.video.decode import VideoInfo, iter_window_reversed
+from poser_pipeline.video.prefetch import prefetch
 
 
 def track_backward(

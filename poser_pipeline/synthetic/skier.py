@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from poser_pipeline.skeleton import INDEX, LANDMARK_NAMES, NUM_LANDMARKS
+from poser_pipeline.pose.skeleton import INDEX, LANDMARK_NAMES, NUM_LANDMARKS
 
 #: Camera yaw about the vertical: the skier's forward axis as seen by each view.
 VIEWS = ("behind", "front", "side", "oblique")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from poser_pipeline.skeleton import LANDMARK_NAMES
+from poser_pipeline.pose.skeleton import LANDMARK_NAMES
 
 FRAMES_CSV_VERSION = 2
 _TRACK_COLUMNS = [

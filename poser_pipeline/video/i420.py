@@ -1,9 +1,9 @@
-"""I420 frames (planar YUV 4:2:0, as decoders give and x264 takes), drawn on through small BGR regions.
+"""I420 frames (planar YUV 4:2:0, as decoders give and x264 takes) and their BGR regions.
 
 The overlay is the scaled clip with a little ink on it (skeleton, box,
 labels). Converting every whole frame to BGR to draw and back to YUV to encode
 cost more than the encode itself, so the overlay stays I420 from the scaler to
-the encoder: only the regions with ink (:meth:`poser_pipeline.draw.FrameInk.rects`)
+the encoder: only the regions with ink (:meth:`poser_pipeline.render.draw.FrameInk.rects`)
 are converted to BGR, drawn on and converted back. Pixels outside them are
 the scaler's, untouched.
 
@@ -17,7 +17,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from poser_pipeline.draw import FrameInk, Rect, merge_rects
+#: x0, y0, x1, y1 pixels, ends exclusive.
+Rect = tuple[int, int, int, int]
 
 
 def planes(i420: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,7 +44,7 @@ def even_rect(rect: Rect, width: int, height: int) -> Rect:
     return x0 - x0 % 2, y0 - y0 % 2, min(width, x1 + x1 % 2), min(height, y1 + y1 % 2)
 
 
-def region_bgr(i420: np.ndarray, width: int, height: int, rect: Rect) -> np.ndarray:
+def cut_bgr(i420: np.ndarray, width: int, height: int, rect: Rect) -> np.ndarray:
     """BGR pixels ``(y1 - y0, x1 - x0, 3) uint8`` of an even ``rect`` of an I420 image."""
     x0, y0, x1, y1 = rect
     y, u, v = planes(i420, width, height)
@@ -51,7 +52,7 @@ def region_bgr(i420: np.ndarray, width: int, height: int, rect: Rect) -> np.ndar
     return cv2.cvtColor(cut, cv2.COLOR_YUV2BGR_I420)
 
 
-def put_region_bgr(i420: np.ndarray, width: int, height: int, rect: Rect, bgr: np.ndarray) -> None:
+def paste_bgr(i420: np.ndarray, width: int, height: int, rect: Rect, bgr: np.ndarray) -> None:
     """Write BGR pixels back into an even ``rect`` of an I420 image, in place."""
     x0, y0, x1, y1 = rect
     cut_h, cut_w = y1 - y0, x1 - x0
@@ -60,16 +61,3 @@ def put_region_bgr(i420: np.ndarray, width: int, height: int, rect: Rect, bgr: n
     y[y0:y1, x0:x1] = cy
     u[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = cu
     v[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = cv
-
-
-def draw_ink(i420: np.ndarray, width: int, height: int, ink: FrameInk) -> None:
-    """Draw ``ink`` on an I420 image in place, converting only the regions it touches."""
-    # grown to even corners, then merged again: two regions meeting at an odd edge would overlap by 2 px
-    for rect in merge_rects([even_rect(r, width, height) for r in ink.rects(width, height)]):
-        if rect == (0, 0, width, height):
-            bgr = cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
-            ink.draw(bgr)
-        else:
-            bgr = region_bgr(i420, width, height, rect)
-            ink.draw_region(bgr, rect[:2], (width, height))
-        put_region_bgr(i420, width, height, rect, bgr)

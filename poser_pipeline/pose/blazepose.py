@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from poser_pipeline.blazepose_model import WarmBuild, new_pose_model
+from poser_pipeline.pose.model import WarmBuild, new_pose_model
+from poser_pipeline.pose.skeleton import CORE_LANDMARKS, NUM_LANDMARKS
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.skeleton import CORE_LANDMARKS, NUM_LANDMARKS
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class BlazePoseEstimator:
     """BlazePose (``model_complexity=1``, weights bundled in mediapipe 0.10.14).
 
     Inference runs on ``settings.pose_threads`` threads (see
-    :mod:`poser_pipeline.blazepose_model`); the calling thread only waits,
+    :mod:`poser_pipeline.pose.model`); the calling thread only waits,
     with the GIL released, so the decode thread keeps running meanwhile.
 
     Parameters

@@ -5,8 +5,8 @@ forward to the window's end and backward to its start. Each mask becomes a
 box in pixels of the upright full-resolution frame, a confidence (from the
 mask logits), a ``lost`` flag (mask vanished or tiny) and the mask's area —
 the same per-frame arrays the CPU tracker fills a
-:class:`~poser_pipeline.tracking_pass.TrackingResult` with, so everything
-downstream is unchanged (see :mod:`poser_pipeline.sam2_pass`).
+:class:`~poser_pipeline.tracking.cpu_pass.TrackingResult` with, so everything
+downstream is unchanged (see :mod:`poser_pipeline.tracking.sam2_pass`).
 
 Memory: frames are downscaled to the model's square input as they are
 decoded and kept as in-memory JPEGs (about 0.1–0.3 MB each at 1024 px); no
@@ -32,7 +32,7 @@ import numpy as np
 
 from poser_pipeline import boxes as box_ops
 from poser_pipeline.progress import ProgressFn, no_progress
-from poser_pipeline.sam2_loader import (  # noqa: F401 - re-exported: the backend's one import point
+from poser_pipeline.tracking.sam2_loader import (  # noqa: F401 - re-exported: the backend's one import point
     _INSTALL_HINT,
     CHECKPOINT_NAMES,
     MODEL_CONFIGS,

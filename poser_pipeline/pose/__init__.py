@@ -1,0 +1,1 @@
+"""3D body pose: BlazePose's 33 landmarks on a crop around each box, their names, and zero-phase smoothing."""
