@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app import studio
-from app.context import Services
 from db import queries
 from db.models import AnalysisRun, Partner, User
 from services import partners
+from services.composition import Services
 from services.partners import PartnerError
 
 __all__ = ["AdminOnlyError", "PartnerError"]

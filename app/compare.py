@@ -16,9 +16,9 @@ from typing import Any
 import plotly.graph_objects as go
 from sqlalchemy import select
 
-from app.context import Services
 from db.models import AnalysisRun, RunStatus, User
 from services import analyses
+from services.composition import Services
 
 #: Run-level scores compared: metric key → label.
 SCORES = {

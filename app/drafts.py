@@ -10,10 +10,10 @@ import uuid
 
 from sqlalchemy import select
 
-from app.context import Services
 from app.studio import ClipDraft
 from db.models import Analysis, AnalysisStatus, Upload, User
 from services import analyses
+from services.composition import Services
 
 
 def waiting_drafts(svc: Services, user: User) -> list[tuple[ClipDraft, str]]:

@@ -15,13 +15,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from app.context import Services
 from app.turn_review import BODY_METRICS
 from db import queries
 from db.models import User
 from poser_pipeline.video.decode import iter_window, probe_video
 from services import analyses
 from services.analyses import NoResultsError, NotFoundError
+from services.composition import Services
 
 #: Videos the page can play: artifact kind → label.
 VIDEOS = {"overlay_video": "Pose overlay", "centred_video": "Skier-centred replay"}

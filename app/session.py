@@ -10,8 +10,8 @@ import uuid
 import streamlit as st
 
 from app import studio
-from app.context import Services, build_services
 from db.models import User
+from services.composition import Services, build
 
 TOKEN = "poser_token"
 ANALYSIS = "analysis_id"
@@ -23,7 +23,7 @@ TEST_BOX = "test_box"
 @st.cache_resource(show_spinner=False)
 def services() -> Services:
     """Settings, database (migrated), storage and mailer: built once per process."""
-    return build_services()
+    return build()
 
 
 def current_user() -> User | None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from app.context import Services
 from db.models import User
 from services import analyses, shares
+from services.composition import Services
 from services.shares import SHARE_PARAM, share_url
 
 #: Session-state key keeping the token of the link a visitor came with (the query parameter goes on page changes).

@@ -1,6 +1,6 @@
 """What the studio's pages do, without Streamlit: thin wrappers over ``services/`` (they raise, pages render).
 
-Every function takes the :class:`app.context.Services` and the signed-in :class:`db.models.User`;
+Every function takes the :class:`services.composition.Services` and the signed-in :class:`db.models.User`;
 ownership is checked by ``services.analyses`` (someone else's analysis reads as not found).
 """
 
@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
-from app.context import Services
 from db import queries
 from db.models import Upload, User
 from poser_pipeline.tracking.prompt_check import CHECK_FRAMES, person_in_box
@@ -26,6 +25,7 @@ from poser_pipeline.video.decode import DecodedFrame, iter_window, probe_video
 from services import analyses, uploads
 from services.analyses import NoResultsError, NotFoundError, RerunError
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
+from services.composition import Services
 from services.uploads import UploadError
 
 __all__ = [

@@ -39,12 +39,12 @@ def main() -> None:
 
     from sqlalchemy import func, select
 
-    from app.context import build_services
     from db.models import Frame
     from poser_pipeline.synthetic.skier import SkierParams
+    from services.composition import build
     from tests.app.conftest import seed_synthetic_run, signed_in_app
 
-    svc = build_services()
+    svc = build()
     email = "bench@example.com"
     at = signed_in_app(svc, email)
     params = SkierParams(fps=30.0, n_turns=15, turn_s=1.25, inside_delay_s=0.15, noise_m=0.01, seed=2)

@@ -6,6 +6,7 @@ default one from the environment's settings.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from embed_api.routes import embed, embed_pages, internal, public
 from embed_api.routes import storage as storage_routes
 from services import embed as embed_service
 from services.contact import ContactDesk
+from services.dispatch import queue_run
 from services.mail import Message
 from services.rate_limit import RateLimiter
 
@@ -66,7 +68,8 @@ def create_app(
     app.state.max_upload_bytes = max_upload_bytes
     app.state.max_window_s = max_window_s
     app.state.send_email_change = send_email_change  # (new address, token): emails the confirmation link
-    app.state.dispatch = dispatch  # hands each newly queued run to the queue (Celery); local workers poll
+    # hands each newly queued run to the queue (Celery; local workers poll), with the policy every front end shares
+    app.state.queue_run = functools.partial(queue_run, dispatch)
     app.state.api_url = api_url
     app.state.send_message = send_message  # (Message): the embed confirmation email
     app.state.contact_desk = ContactDesk(
@@ -84,34 +87,30 @@ def create_app(
 
 
 def app_from_settings(settings: Any = None) -> FastAPI:
-    """The sidecar as configured by :func:`services.settings.get_settings` (database migrated on start)."""
-    from services.database import open_database
-    from services.dispatch import make_dispatcher
+    """The sidecar as :func:`services.composition.build` wires it from the settings (database migrated on start)."""
+    from services.composition import build
     from services.housekeeping import Housekeeper
-    from services.mail import email_change_message, make_mailer, sign_in_code_message
-    from services.settings import get_settings
-    from services.storage import make_storage
+    from services.mail import email_change_message
 
-    settings = settings or get_settings()
-    mailer = make_mailer(settings)
+    svc = build(settings)
+    settings = svc.settings
     token = settings.internal_token.get_secret_value() if settings.internal_token else secrets.token_urlsafe(24)
-    factory, storage = open_database(settings.database_url), make_storage(settings)
     app = create_app(
-        session_factory=factory,
+        session_factory=svc.factory,
         internal_token=token,
-        secret_key=settings.secret_key.get_secret_value(),
-        send_code=lambda email, code: mailer.send(sign_in_code_message(email, code)),
-        storage=storage,
+        secret_key=svc.secret_key,
+        send_code=svc.send_code,
+        storage=svc.storage,
         max_upload_bytes=settings.max_upload_bytes,
         max_window_s=settings.max_window_s,
-        dispatch=make_dispatcher(settings),
-        send_email_change=lambda email, token: mailer.send(
+        dispatch=svc.dispatch,
+        send_email_change=lambda email, token: svc.mailer.send(
             email_change_message(email, f"{settings.api_url}/api/auth/confirm-email-change?token={token}")
         ),
         api_url=settings.api_url,
-        send_message=mailer.send,
+        send_message=svc.mailer.send,
         contact_address=settings.mail_from,
     )
     if settings.queue == "celery":  # local workers tidy up themselves; Celery and remote workers do not
-        app.state.housekeeper = Housekeeper(factory, storage).start()
+        app.state.housekeeper = Housekeeper(svc.factory, svc.storage).start()
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tqdm import tqdm
@@ -12,7 +13,8 @@ from tqdm import tqdm
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import parse_box
 from poser_pipeline.errors import PoserInputError
-from poser_pipeline.tracking.sam2_loader import Sam2UnavailableError
+from poser_pipeline.settings import PipelineSettings
+from poser_pipeline.tracking.sam2_loader import TRACKER_BACKENDS, Sam2UnavailableError
 
 _STAGE_NAMES = {"track": "track + pose", "smooth": "smooth", "render": "render videos"}
 
@@ -59,6 +61,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def settings_from_env(environ: Mapping[str, str]) -> PipelineSettings:
+    """The CLI's pipeline settings: ``POSER_TRACKER`` and ``SAM2_CHECKPOINT``, ``SAM2_MODEL``, ``SAM2_DEVICE``,
+    ``SAM2_IMAGE_SIZE``, ``SAM2_REQUIRE_GPU`` from ``environ``; unset or empty ones keep the defaults."""
+
+    def get(name: str) -> str | None:
+        return environ.get(name, "").strip() or None
+
+    size = get("SAM2_IMAGE_SIZE")
+    if size is not None and not size.isdigit():
+        raise PoserInputError(f"SAM2_IMAGE_SIZE={size!r}: give the input side in pixels, e.g. 1024")
+    tracker = (get("POSER_TRACKER") or "auto").lower()
+    if tracker not in TRACKER_BACKENDS:
+        raise PoserInputError(f"POSER_TRACKER={tracker!r}: use one of {', '.join(TRACKER_BACKENDS)}")
+    require_gpu = get("SAM2_REQUIRE_GPU")
+    return PipelineSettings(
+        tracker=tracker,
+        sam2_checkpoint=get("SAM2_CHECKPOINT"),
+        sam2_model=get("SAM2_MODEL"),
+        sam2_device=get("SAM2_DEVICE"),
+        sam2_image_size=int(size) if size is not None else None,
+        sam2_require_gpu=require_gpu.lower() in ("1", "true", "yes") if require_gpu is not None else None,
+    )
+
+
 def _demo_input(out_dir: Path):
     """The demo's clip and box: ``DEMO_CLIP`` + ``DEMO_BOX`` if set, else a generated clip."""
     if os.environ.get("DEMO_CLIP"):
@@ -85,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             clip, box, at_s, start_s, end_s = _demo_input(args.out)
         else:
             clip, box, at_s, start_s, end_s = args.clip, parse_box(args.box), args.at, args.start, args.end
-        result = analyze(clip, box, args.out, at_s=at_s, start_s=start_s, end_s=end_s, progress=bars)
+        settings = settings_from_env(os.environ)
+        result = analyze(clip, box, args.out, at_s=at_s, start_s=start_s, end_s=end_s, settings=settings, progress=bars)
     except (PoserInputError, Sam2UnavailableError) as exc:
         bars.close()
         print(f"error: {exc}", file=sys.stderr)

@@ -1,7 +1,9 @@
 """Every tunable of the pipeline, with its unit, in one place.
 
 Pipeline code takes a :class:`PipelineSettings` (or its defaults), never a
-config dict, so each parameter is typed and documented once.
+config dict, so each parameter is typed and documented once. Nothing in the
+pipeline reads the environment: the CLI (:func:`poser_pipeline.cli.settings_from_env`)
+and the services (:func:`services.composition.pipeline_settings`) build these settings.
 """
 
 from __future__ import annotations
@@ -83,17 +85,18 @@ class PipelineSettings:
         libx264 preset for both videos; ``ultrafast`` keeps encode near real time.
     x264_crf : int
         libx264 constant-rate factor (lower is better quality, bigger files).
-    tracker : str or None
-        Tracking backend: ``auto``, ``sam2`` or ``cpu``; ``None`` reads ``POSER_TRACKER`` (default ``auto``).
-        See docs/gpu.md.
+    tracker : str
+        Tracking backend: ``auto``, ``sam2`` or ``cpu``. See docs/gpu.md.
     sam2_checkpoint : str or None
-        SAM2.1 checkpoint file; ``None`` reads ``SAM2_CHECKPOINT``.
+        SAM2.1 checkpoint file (needed by the ``sam2`` backend).
     sam2_model : str or None
-        ``tiny``, ``small``, ``base_plus`` or ``large``; ``None`` reads ``SAM2_MODEL`` (default ``tiny``).
+        ``tiny``, ``small``, ``base_plus`` or ``large``; ``None``: ``tiny``.
     sam2_device : str or None
-        ``auto``, ``cuda``, ``cuda:N`` or ``cpu``; ``None`` reads ``SAM2_DEVICE`` (default ``auto``).
+        ``auto``, ``cuda``, ``cuda:N`` or ``cpu``; ``None``: ``auto``.
     sam2_image_size : int or None
-        SAM2 input side, pixels (a multiple of 64); ``None`` reads ``SAM2_IMAGE_SIZE`` (default the model's 1024).
+        SAM2 input side, pixels (a multiple of 64); ``None``: the model's 1024.
+    sam2_require_gpu : bool or None
+        Refuse to run SAM2 without CUDA; ``None``: no.
     """
 
     max_window_s: float = 20.0
@@ -122,8 +125,9 @@ class PipelineSettings:
     render_spill_max_mb: float = 3072.0
     x264_preset: str = "ultrafast"
     x264_crf: int = 23
-    tracker: str | None = None
+    tracker: str = "auto"
     sam2_checkpoint: str | None = None
     sam2_model: str | None = None
     sam2_device: str | None = None
     sam2_image_size: int | None = None
+    sam2_require_gpu: bool | None = None

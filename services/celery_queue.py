@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 from celery import Celery
+
+from services.settings import PoserSettings
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +55,30 @@ def make_celery(broker_url: str, *, default_queue: str = "cpu") -> Celery:
     return app
 
 
-def default_tracker_for_queues(queues: Iterable[str], *, gpu_queue: str, env: MutableMapping[str, str]) -> str | None:
-    """Set ``POSER_TRACKER=sam2`` in ``env`` for a worker consuming ``gpu_queue``, unless it is set already.
+def tracker_for_queues(queues: Iterable[str], settings: PoserSettings) -> str:
+    """The tracker of a worker consuming ``queues``: ``sam2`` on the GPU queue unless ``POSER_TRACKER`` is set."""
+    if settings.gpu_queue in set(queues) and "tracker" not in settings.model_fields_set:
+        return "sam2"
+    return settings.tracker
 
-    Returns the tracker the worker will use (``None``: the pipeline's default, ``auto``).
-    """
-    if gpu_queue in set(queues) and not env.get("POSER_TRACKER"):
-        env["POSER_TRACKER"] = "sam2"
-    return env.get("POSER_TRACKER")
+
+#: The tracker this process's worker runs; ``None``: the settings' own. Set by :func:`use_queues`.
+_worker_tracker: str | None = None
+
+
+def use_queues(queues: Iterable[str], settings: PoserSettings) -> str:
+    """Before any task runs: make this process's worker use the tracker for ``queues``; returns it."""
+    global _worker_tracker
+    _worker_tracker = tracker_for_queues(queues, settings)
+    _worker.cache_clear()
+    return _worker_tracker
+
+
+def worker_tracker() -> str:
+    """The tracker this process's worker runs (:func:`use_queues`, else the settings')."""
+    from services.settings import get_settings
+
+    return _worker_tracker or get_settings().tracker
 
 
 @lru_cache(maxsize=1)
@@ -72,10 +90,10 @@ def _worker() -> Any:
     if settings.worker_mode == "remote":
         from services.remote_worker import remote_worker_from_settings
 
-        return remote_worker_from_settings(settings)
+        return remote_worker_from_settings(settings, tracker=_worker_tracker)
     from services.worker import worker_from_settings
 
-    return worker_from_settings(settings)
+    return worker_from_settings(settings, tracker=_worker_tracker)
 
 
 def _execute_run(run_id: str) -> bool:

@@ -8,13 +8,12 @@ import time; nothing else imports this module. A worker consuming the GPU queue
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from celery.signals import worker_init, worker_ready
 
 from poser_pipeline.pose.model import preload as preload_pose
-from services.celery_queue import default_tracker_for_queues, make_celery
+from services.celery_queue import make_celery, use_queues, worker_tracker
 from services.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -25,10 +24,9 @@ app = make_celery(_settings.broker_url or "redis://127.0.0.1:6379/0", default_qu
 
 @worker_init.connect
 def _gpu_worker_tracker(sender: Any = None, **_: Any) -> None:
-    """Before any task runs: a ``-Q gpu`` worker defaults to the SAM2 tracker (the pipeline reads the env)."""
+    """Before any task runs: a ``-Q gpu`` worker defaults to the SAM2 tracker (passed to the pipeline's settings)."""
     queues = list(sender.app.amqp.queues.consume_from) if sender is not None else []
-    default_tracker_for_queues(queues, gpu_queue=_settings.gpu_queue, env=os.environ)
-    get_settings.cache_clear()  # the task's settings see the tracker just set
+    use_queues(queues, _settings)
 
 
 @worker_init.connect
@@ -45,5 +43,4 @@ def _preload_pose(**_: Any) -> None:
 def _say_what_runs_here(sender: Any = None, **_: Any) -> None:
     """One line once logging is set up (after ``worker_init``): what this worker will do."""
     queues = sorted(sender.app.amqp.queues.consume_from) if sender is not None else []
-    tracker = os.environ.get("POSER_TRACKER") or "auto"
-    log.info("poser worker: queues %s, tracker %s, mode %s", queues, tracker, _settings.worker_mode)
+    log.info("poser worker: queues %s, tracker %s, mode %s", queues, worker_tracker(), _settings.worker_mode)

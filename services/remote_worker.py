@@ -123,14 +123,24 @@ class RemoteWorker:
         return True
 
 
-def remote_worker_from_settings(settings: Any = None) -> RemoteWorker:
-    """A remote worker wired from :func:`services.settings.get_settings` (API URL, token, lease)."""
+def remote_worker_from_settings(settings: Any = None, *, tracker: str | None = None) -> RemoteWorker:
+    """A remote worker wired from :func:`services.settings.get_settings` (API URL, token, lease, pipeline settings).
+
+    No database: the pipeline's settings come from :func:`services.composition.pipeline_settings` alone.
+    ``tracker`` overrides the settings' tracking backend (a GPU queue's worker: ``sam2``).
+    """
+    from services.composition import pipeline_settings
     from services.settings import get_settings
 
     settings = settings or get_settings()
     if settings.internal_token is None:
         raise ValueError("a remote worker needs POSER_INTERNAL_TOKEN")
-    return RemoteWorker(settings.api_url, settings.internal_token.get_secret_value(), lease_s=settings.worker_lease_s)
+    return RemoteWorker(
+        settings.api_url,
+        settings.internal_token.get_secret_value(),
+        lease_s=settings.worker_lease_s,
+        pipeline_settings=pipeline_settings(settings, tracker=tracker),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

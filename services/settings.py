@@ -29,7 +29,7 @@ class PoserSettings(BaseSettings):
     """Configuration shared by the studio, the sidecar and the workers.
 
     Fields map to ``POSER_<FIELD>`` environment variables unless noted (``DATABASE_URL``,
-    ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``SAM2_CHECKPOINT``). Defaults make a fresh
+    ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``SAM2_*``). Defaults make a fresh
     laptop work: SQLite, local storage and console mail under ``./data``.
     """
 
@@ -72,6 +72,12 @@ class PoserSettings(BaseSettings):
 
     tracker: Literal["auto", "sam2", "cpu"] = "auto"
     sam2_checkpoint: Path | None = Field(default=None, validation_alias=_env("SAM2_CHECKPOINT"))
+    sam2_model: Literal["tiny", "small", "base_plus", "large"] = Field(
+        default="tiny", validation_alias=_env("SAM2_MODEL")
+    )
+    sam2_device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda(:\d+)?)$", validation_alias=_env("SAM2_DEVICE"))
+    sam2_image_size: PositiveInt | None = Field(default=None, validation_alias=_env("SAM2_IMAGE_SIZE"))
+    sam2_require_gpu: bool = Field(default=False, validation_alias=_env("SAM2_REQUIRE_GPU"))
 
     public_url: str = "http://localhost:8501"
     api_url: str = "http://localhost:8000"

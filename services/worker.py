@@ -154,18 +154,23 @@ class LocalWorker:
         self._stop.set()
 
 
-def worker_from_settings(settings: Any = None) -> LocalWorker:
-    """A worker wired as :func:`services.settings.get_settings` says (database, storage, result emails)."""
-    from services.database import open_database
-    from services.mail import make_mailer
-    from services.notify import run_finished_notifier
-    from services.settings import get_settings
-    from services.storage import make_storage
+def worker_from_settings(settings: Any = None, *, tracker: str | None = None) -> LocalWorker:
+    """A worker wired by :func:`services.composition.build` (database, storage, pipeline settings, result emails).
 
-    settings = settings or get_settings()
-    factory = open_database(settings.database_url)
-    notify = run_finished_notifier(factory, make_mailer(settings), public_url=settings.public_url)
-    return LocalWorker(factory, make_storage(settings), lease_s=settings.worker_lease_s, on_finished=notify)
+    ``tracker`` overrides the settings' tracking backend (a GPU queue's worker: ``sam2``).
+    """
+    from services.composition import build
+    from services.notify import run_finished_notifier
+
+    svc = build(settings, tracker=tracker)
+    notify = run_finished_notifier(svc.factory, svc.mailer, public_url=svc.settings.public_url)
+    return LocalWorker(
+        svc.factory,
+        svc.storage,
+        lease_s=svc.settings.worker_lease_s,
+        pipeline_settings=svc.pipeline,
+        on_finished=notify,
+    )
 
 
 def main() -> None:

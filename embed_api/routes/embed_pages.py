@@ -71,7 +71,7 @@ def confirm(token: str, request: Request, factory: SessionFactoryDep) -> HTMLRes
             done = embed.confirm(session=session, token=token, secret_key=request.app.state.secret_key)
     except embed.EmbedError as exc:
         return _refused(exc)
-    request.app.state.dispatch(done.run_id)  # after the commit: the worker must find the queued row
+    request.app.state.queue_run(done.run_id)  # after the commit: the worker must find the queued row
     results_url = f"{_api_url(request)}/api/embed/results/{done.results_token}"
     href = html.escape(results_url, quote=True)
     link = f"<p><a id='results-link' href='{href}'>See your results</a> (ready in a few minutes).</p>"

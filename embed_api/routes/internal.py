@@ -214,5 +214,5 @@ def post_reprocessing(analysis_id: uuid.UUID, request: Request, factory: Session
         except analyses.RerunError as exc:  # a second run beside a live one would race it for the rows
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         created = RunCreated(run_id=run.id, run_number=run.run_number)
-    request.app.state.dispatch(created.run_id)
+    request.app.state.queue_run(created.run_id)
     return created

@@ -168,7 +168,7 @@ def _submit_prompt(request: Request, factory: Any, user: User, analysis_id: uuid
             click_normalized_time=prompt.click_normalized_time,
             max_window_s=request.app.state.max_window_s,
         )
-    request.app.state.dispatch(run_id)  # after the commit: the worker must find the queued row
+    request.app.state.queue_run(run_id)  # after the commit: the worker must find the queued row
     return run_id
 
 

@@ -2,15 +2,13 @@
 
 torch and sam2 are optional (``scripts/install-gpu-extras.sh``) and imported only when a predictor
 is loaded, so this module imports without them. Nothing here downloads anything: the checkpoint
-comes from ``SAM2_CHECKPOINT``. :func:`choose_backend` decides between SAM2 and the CPU tracker.
+comes from a path in the settings (the CLI and the services read it from ``SAM2_CHECKPOINT``).
+:func:`choose_backend` decides between SAM2 and the CPU tracker.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,33 +81,17 @@ class Sam2Config:
     allow_random_weights: bool = False
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Sam2Config:
-        """Read ``SAM2_CHECKPOINT``, ``SAM2_MODEL``, ``SAM2_DEVICE``, ``SAM2_IMAGE_SIZE``, ``SAM2_REQUIRE_GPU``."""
-        env = os.environ if environ is None else environ
-        checkpoint = env.get("SAM2_CHECKPOINT", "").strip()
-        size = env.get("SAM2_IMAGE_SIZE", "").strip()
-        return cls(
-            checkpoint=Path(checkpoint).expanduser() if checkpoint else None,
-            model=env.get("SAM2_MODEL", "tiny").strip() or "tiny",
-            device=env.get("SAM2_DEVICE", "auto").strip() or "auto",
-            require_gpu=env.get("SAM2_REQUIRE_GPU", "").strip().lower() in ("1", "true", "yes"),
-            image_size=int(size) if size else None,
-        )
+    def from_settings(cls, settings: object) -> Sam2Config:
+        """The ``sam2_*`` fields of ``settings`` (a ``PipelineSettings``); those left ``None`` keep the defaults.
 
-    @classmethod
-    def from_settings(cls, settings: object, environ: Mapping[str, str] | None = None) -> Sam2Config:
-        """:meth:`from_env`, overridden by the ``sam2_*`` fields of ``settings`` that are set (not ``None``).
-
-        Reads ``sam2_checkpoint``, ``sam2_model``, ``sam2_device``, ``sam2_image_size``
-        when ``settings`` (a ``PipelineSettings``) has them.
+        Reads ``sam2_checkpoint``, ``sam2_model``, ``sam2_device``, ``sam2_image_size`` and ``sam2_require_gpu``.
         """
-        config = cls.from_env(environ)
         changes: dict[str, Any] = {}
-        for field in ("checkpoint", "model", "device", "image_size"):
+        for field in ("checkpoint", "model", "device", "image_size", "require_gpu"):
             value = getattr(settings, f"sam2_{field}", None)
             if value is not None:
                 changes[field] = Path(value).expanduser() if field == "checkpoint" else value
-        return dataclasses.replace(config, **changes)
+        return cls(**changes)
 
     @property
     def config_name(self) -> str:
@@ -249,8 +231,8 @@ def cached_predictor(config: Sam2Config) -> Any:
     return load_sam2_predictor(config)
 
 
-def choose_backend(requested: str | None = None, config: Sam2Config | None = None) -> tuple[str, Any, str]:
-    """Pick the tracking backend for ``POSER_TRACKER`` (``auto``, ``sam2`` or ``cpu``).
+def choose_backend(requested: str = "auto", config: Sam2Config | None = None) -> tuple[str, Any, str]:
+    """Pick the tracking backend ``requested`` (``auto``, ``sam2`` or ``cpu``; ``POSER_TRACKER`` outside).
 
     Returns ``(backend, predictor, reason)``: ``("sam2", predictor, ...)`` or
     ``("cpu", None, why SAM2 is not used)``. ``auto`` takes SAM2 only with
@@ -258,12 +240,12 @@ def choose_backend(requested: str | None = None, config: Sam2Config | None = Non
     CPU is far slower than the CPU tracker), and falls back to the CPU tracker
     otherwise; ``sam2`` raises :class:`Sam2UnavailableError` instead of falling back.
     """
-    requested = (requested or os.environ.get("POSER_TRACKER", "auto")).strip().lower() or "auto"
+    requested = (requested or "auto").strip().lower() or "auto"
     if requested not in TRACKER_BACKENDS:
         raise ValueError(f"POSER_TRACKER={requested!r}: use one of {', '.join(TRACKER_BACKENDS)}")
     if requested == "cpu":
         return "cpu", None, "POSER_TRACKER=cpu"
-    config = config or Sam2Config.from_env()
+    config = config or Sam2Config()
     if requested == "sam2":
         return "sam2", cached_predictor(config), "POSER_TRACKER=sam2"
     if config.checkpoint is None:

@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app.context import Services, build_services
 from app.studio import send_sign_in_code, sign_in
 from poser_pipeline.synthetic.video import write_moving_figure_clip
+from services.composition import Services, build
 from services.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def svc(data_dir: Path) -> Services:
     """The same services the studio builds (same database file and storage folder)."""
-    return build_services()
+    return build()
 
 
 def new_app() -> AppTest:

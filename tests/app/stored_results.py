@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.context import Services
 from db import queries
 from db.models import User
+from services.composition import Services
 
 FPS = 25.0
 FRAMES_PER_TURN = 20

@@ -6,9 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import admin
-from app.context import Services
 from db import queries
 from services import partners
+from services.composition import Services
 from tests.app.conftest import REPO, signed_in_app, token_for
 from tests.app.stored_results import add_run, get_user, store_analysis, user_id
 from tests.app.test_studio import texts

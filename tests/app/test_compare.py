@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import compare, studio
-from app.context import Services
+from services.composition import Services
 from tests.app.conftest import signed_in_app
 from tests.app.stored_results import add_run, get_user, store_analysis, user_id
 from tests.app.test_studio import texts

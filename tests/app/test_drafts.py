@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app import studio
-from app.context import Services
 from db import queries
+from services.composition import Services
 from tests.app.conftest import signed_in_app
 from tests.app.test_studio import texts
 

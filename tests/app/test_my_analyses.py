@@ -9,9 +9,9 @@ import uuid
 import pytest
 
 from app import sharing, studio
-from app.context import Services
 from db import queries
 from db.models import ShareLink
+from services.composition import Services
 from tests.app.conftest import signed_in_app
 from tests.app.stored_results import add_run, get_user, store_analysis, user_id
 from tests.app.test_studio import reopen, texts
@@ -70,7 +70,7 @@ def test_rerun_hands_the_committed_run_to_the_queue_and_survives_a_broken_broker
 
     with svc.factory.begin() as session:
         queries.set_run_status(session=session, run_id=run_id, status="failed", error="x")
-    with caplog.at_level(logging.ERROR, logger="app.context"):
+    with caplog.at_level(logging.ERROR, logger="services.dispatch"):
         third = studio.rerun(dataclasses.replace(svc, dispatch=broken), anna, stored.analysis_id)
     assert "stays queued" in caplog.text
     with svc.factory() as session:

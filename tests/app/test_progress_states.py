@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from app import eta, studio
-from app.context import Services
 from db import queries
 from db.models import AnalysisRun, utcnow
+from services.composition import Services
 from tests.app.conftest import signed_in_app
 from tests.app.test_studio import texts
 

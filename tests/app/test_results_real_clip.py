@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from app import studio
-from app.context import Services
 from db import queries
+from services.composition import Services
 from services.worker import LocalWorker
 from tests.app.conftest import signed_in_app
 from tests.shared_clips import available, load_clip

@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from app import results_view_data, studio
 from app.charts import SELECTED_FILL
-from app.context import Services
 from db import queries
+from services.composition import Services
 from tests.app.conftest import frame_number_in, seed_synthetic_run, signed_in_app
 
 EMAIL = "review@example.com"

@@ -9,10 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import sharing, studio
-from app.context import Services
 from db import queries
 from db.models import utcnow
 from services import shares
+from services.composition import Services
 from tests.app.conftest import new_app, signed_in_app
 from tests.app.stored_results import add_run, get_user, store_analysis, user_id
 from tests.app.test_studio import texts

@@ -6,8 +6,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import studio
-from app.context import Services
 from db import queries
+from services.composition import Services
 from services.worker import LocalWorker
 from tests.app.conftest import latest_code, new_app, signed_in_app
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from poser_pipeline.errors import PoserInputError
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.synthetic.video import write_moving_figure_clip
 from poser_pipeline.tracking.sam2_tracker import (
@@ -231,15 +232,22 @@ def test_empty_mask_on_prompt_frame_keeps_the_users_box():
     np.testing.assert_allclose(track.boxes, np.tile(box, (3, 1)))
 
 
-def test_config_from_env(tmp_path):
-    config = Sam2Config.from_env(
-        {"SAM2_CHECKPOINT": str(tmp_path / "x.pt"), "SAM2_MODEL": "base_plus", "SAM2_IMAGE_SIZE": "512"}
-    )
+def test_cli_maps_the_environment_to_settings(tmp_path):
+    from poser_pipeline.cli import settings_from_env
+
+    env = {"SAM2_CHECKPOINT": str(tmp_path / "x.pt"), "SAM2_MODEL": "base_plus", "SAM2_IMAGE_SIZE": "512"}
+    config = Sam2Config.from_settings(settings_from_env(env))
     assert config.checkpoint == tmp_path / "x.pt"
     assert config.config_name == MODEL_CONFIGS["base_plus"]
     assert config.image_size == 512 and config.device == "auto" and not config.require_gpu
-    assert Sam2Config.from_env({}).checkpoint is None
-    assert Sam2Config.from_env({"SAM2_REQUIRE_GPU": "1"}).require_gpu
+    assert Sam2Config.from_settings(settings_from_env({})) == Sam2Config()
+    assert Sam2Config.from_settings(settings_from_env({"SAM2_REQUIRE_GPU": "1"})).require_gpu
+    assert settings_from_env({"POSER_TRACKER": " CPU "}).tracker == "cpu"
+    assert settings_from_env({"POSER_TRACKER": ""}).tracker == "auto"
+    with pytest.raises(PoserInputError, match="POSER_TRACKER"):
+        settings_from_env({"POSER_TRACKER": "gpu"})
+    with pytest.raises(PoserInputError, match="SAM2_IMAGE_SIZE"):
+        settings_from_env({"SAM2_IMAGE_SIZE": "big"})
 
 
 def test_backend_choice_without_gpu_or_checkpoint(tmp_path):
@@ -268,17 +276,18 @@ def test_auto_falls_back_to_cpu_without_cuda(tmp_path):
     assert backend == "cpu" and reason == "no CUDA GPU"
 
 
-def test_config_from_settings_overrides_env(tmp_path):
-    from dataclasses import dataclass
+def test_the_pipeline_reads_no_environment(tmp_path, monkeypatch):
+    from poser_pipeline.tracking.sam2_tracker import choose_backend
 
-    @dataclass(frozen=True)
-    class Settings:  # stands for PipelineSettings with the sam2_* fields
-        sam2_checkpoint: str | None = None
-        sam2_model: str | None = "small"
-        sam2_device: str | None = None
-        sam2_image_size: int | None = None
-
-    env = {"SAM2_CHECKPOINT": str(tmp_path / "a.pt"), "SAM2_MODEL": "large", "SAM2_DEVICE": "cpu"}
-    config = Sam2Config.from_settings(Settings(), env)
-    assert (config.checkpoint, config.model, config.device) == (tmp_path / "a.pt", "small", "cpu")
-    assert Sam2Config.from_settings(PipelineSettings(), {}) == Sam2Config()  # works before the settings fields exist
+    monkeypatch.setenv("SAM2_CHECKPOINT", str(tmp_path / "a.pt"))
+    monkeypatch.setenv("SAM2_MODEL", "large")
+    monkeypatch.setenv("POSER_TRACKER", "sam2")
+    assert Sam2Config.from_settings(PipelineSettings()) == Sam2Config()
+    assert PipelineSettings().tracker == "auto"
+    backend, predictor, reason = choose_backend(
+        PipelineSettings().tracker, Sam2Config.from_settings(PipelineSettings())
+    )
+    assert (backend, predictor) == ("cpu", None) and "SAM2_CHECKPOINT" in reason
+    settings = PipelineSettings(sam2_checkpoint=str(tmp_path / "b.pt"), sam2_model="small", sam2_device="cpu")
+    config = Sam2Config.from_settings(settings)
+    assert (config.checkpoint, config.model, config.device) == (tmp_path / "b.pt", "small", "cpu")

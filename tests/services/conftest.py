@@ -31,7 +31,7 @@ def clean_settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     Not autouse (other modules here share this folder): modules opt in with ``pytestmark``.
     """
     for name in list(os.environ):
-        if name.startswith(("POSER_", "AWS_")) or name in ("DATABASE_URL", "SAM2_CHECKPOINT"):
+        if name.startswith(("POSER_", "AWS_", "SAM2_")) or name == "DATABASE_URL":
             monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     yield

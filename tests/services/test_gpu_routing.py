@@ -6,13 +6,15 @@ only the sidecar's URL, the internal token and the broker) runs it end to end th
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 import redis
 
 from db import queries
-from services.celery_queue import default_tracker_for_queues
+from services.celery_queue import tracker_for_queues
+from services.composition import pipeline_settings
 from services.database import open_database
 from services.dispatch import make_dispatcher
 from services.settings import PoserSettings
@@ -23,11 +25,18 @@ from tests.services.stack_helpers import TOKEN, celery_worker, clean_env, redis_
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
 
-def test_a_gpu_worker_defaults_to_sam2_unless_the_tracker_is_set():
-    env: dict[str, str] = {}
-    assert default_tracker_for_queues(["cpu"], gpu_queue="gpu", env=env) is None and env == {}
-    assert default_tracker_for_queues(["gpu"], gpu_queue="gpu", env=env) == "sam2"
-    assert default_tracker_for_queues(["gpu"], gpu_queue="gpu", env={"POSER_TRACKER": "cpu"}) == "cpu"
+def test_a_gpu_worker_defaults_to_sam2_unless_the_tracker_is_set(monkeypatch):
+    assert tracker_for_queues(["cpu"], PoserSettings()) == "auto"
+    assert tracker_for_queues(["gpu"], PoserSettings()) == "sam2"
+    assert tracker_for_queues(["gpu"], PoserSettings(tracker="cpu")) == "cpu"
+    assert tracker_for_queues(["gpu"], PoserSettings(tracker="auto")) == "auto"  # said explicitly: kept
+    monkeypatch.setenv("POSER_TRACKER", "cpu")
+    assert tracker_for_queues(["fast-gpu"], PoserSettings(gpu_queue="fast-gpu")) == "cpu"
+    monkeypatch.delenv("POSER_TRACKER")
+    # The choice reaches the pipeline as settings: nothing is written to the environment.
+    settings = PoserSettings(gpu_queue="fast-gpu")
+    assert pipeline_settings(settings, tracker=tracker_for_queues(["fast-gpu"], settings)).tracker == "sam2"
+    assert "POSER_TRACKER" not in os.environ
 
 
 def test_settings_pick_the_queue():

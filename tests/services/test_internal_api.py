@@ -117,3 +117,25 @@ def test_frame_batches_are_idempotent_and_status_mirrors(factory):
     with factory() as session:
         assert len(queries.list_runs(session=session, analysis_id=analysis_id)) == 2
     assert client.post(f"/api/internal/analyses/{uuid.uuid4()}/reprocessings", headers=ok).status_code == 404
+
+
+def test_a_queue_that_refuses_the_run_leaves_it_queued_and_the_answer_is_the_run(factory, caplog):
+    """The sidecar's dispatch policy is the studio's: the committed run is the answer, the broker's error a log."""
+
+    def broker_down(run_id: uuid.UUID) -> None:
+        raise ConnectionError("broker down")
+
+    client = TestClient(create_app(session_factory=factory, internal_token=TOKEN, dispatch=broker_down))
+    run_id = new_run(factory)
+    ok = {"X-Internal-Token": TOKEN}
+    status = {"status": "failed", "error": "The clip could not be read."}
+    assert client.put(f"/api/internal/analysis-runs/{run_id}/status", json=status, headers=ok).status_code == 200
+    with factory() as session:
+        analysis_id = queries.get_run(session=session, run_id=run_id).analysis_id
+    with caplog.at_level("ERROR", logger="services.dispatch"):
+        response = client.post(f"/api/internal/analyses/{analysis_id}/reprocessings", headers=ok)
+    assert response.status_code == 201, response.text
+    assert "stays queued" in caplog.text and "broker down" in caplog.text
+    with factory() as session:
+        rerun = queries.get_run(session=session, run_id=uuid.UUID(response.json()["run_id"]))
+        assert rerun.status == "queued" and rerun.run_number == 2

@@ -1,0 +1,106 @@
+"""The composition root: every process's database, storage, mailer, queue and pipeline settings, built once.
+
+The studio (:func:`app.session.services`), the sidecar (:func:`embed_api.main.app_from_settings`) and
+the workers (:func:`services.worker.worker_from_settings`, :mod:`services.celery_worker`) each call
+:func:`build` with the one :class:`~services.settings.PoserSettings`, so a use case that needs the
+queue or the mailer finds the same parts, wired the same way, in every front end.
+
+:func:`pipeline_settings` is the one place the pipeline's configuration comes from: the pipeline reads
+no environment, it is handed a :class:`~poser_pipeline.settings.PipelineSettings`. A remote worker,
+which has no database, calls it alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from poser_pipeline.settings import PipelineSettings
+from services.dispatch import queue_run
+from services.mail import Mailer, make_mailer, sign_in_code_message
+from services.settings import PoserSettings, get_settings
+from services.storage import LocalStorage, Storage, make_storage
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+
+def pipeline_settings(settings: PoserSettings, *, tracker: str | None = None) -> PipelineSettings:
+    """The pipeline's settings from Poser's: tracking backend and SAM2 model.
+
+    ``tracker`` overrides ``settings.tracker`` (a GPU worker's default of ``sam2``).
+    """
+    return dataclasses.replace(
+        PipelineSettings(),
+        max_window_s=settings.max_window_s,
+        tracker=tracker or settings.tracker,
+        sam2_checkpoint=str(settings.sam2_checkpoint) if settings.sam2_checkpoint else None,
+        sam2_model=settings.sam2_model,
+        sam2_device=settings.sam2_device,
+        sam2_image_size=settings.sam2_image_size,
+        sam2_require_gpu=settings.sam2_require_gpu,
+    )
+
+
+@dataclass(frozen=True)
+class Services:
+    """One of each part per process, from one settings object."""
+
+    settings: PoserSettings
+    factory: sessionmaker[Session]
+    storage: Storage
+    mailer: Mailer
+    #: Hands a committed, queued run to the queue (:func:`services.dispatch.make_dispatcher`).
+    dispatch: Callable[[uuid.UUID], None]
+    pipeline: PipelineSettings = dataclasses.field(default_factory=PipelineSettings)
+
+    def queue_run(self, run_id: uuid.UUID) -> None:
+        """Tell the queue about a run committed as ``queued`` (:func:`services.dispatch.queue_run`: never raises)."""
+        queue_run(self.dispatch, run_id)
+
+    @property
+    def secret_key(self) -> str:
+        return self.settings.secret_key.get_secret_value()
+
+    def send_code(self, email: str, code: str) -> None:
+        """Deliver a sign-in code (``request_code``'s ``deliver``)."""
+        self.mailer.send(sign_in_code_message(email, code))
+
+    @property
+    def cache_dir(self) -> Path:
+        """Local copies of stored videos for frame previews (S3 storage only)."""
+        return self.settings.data_dir / "studio-cache"
+
+    def local_path(self, key: str) -> Path:
+        """A local file holding the stored object ``key`` (LocalStorage's own file, else a cached download)."""
+        if isinstance(self.storage, LocalStorage):
+            return self.storage.path(key)
+        target = self.cache_dir / key
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self.storage.download_file(key, target)
+        return target
+
+
+def build(settings: PoserSettings | None = None, *, tracker: str | None = None) -> Services:
+    """Read the settings (``get_settings()`` when ``None``), migrate/open the database, build the rest.
+
+    ``tracker`` overrides the pipeline's tracking backend (:func:`pipeline_settings`).
+    """
+    from services.database import open_database
+    from services.dispatch import make_dispatcher
+
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Services(
+        settings=settings,
+        factory=open_database(settings.database_url),
+        storage=make_storage(settings),
+        mailer=make_mailer(settings),
+        dispatch=make_dispatcher(settings),
+        pipeline=pipeline_settings(settings, tracker=tracker),
+    )
