@@ -44,6 +44,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.vocabulary import AnalysisStatus as AnalysisStatus
+from db.vocabulary import ArtifactKind as ArtifactKind
+from db.vocabulary import MetricScope as MetricScope
+from db.vocabulary import RunStatus as RunStatus
+from db.vocabulary import TurnDirection as TurnDirection
+from db.vocabulary import UploadStatus as UploadStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -85,49 +92,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 # BIGINT on PostgreSQL; plain INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
 BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class AnalysisStatus(StrEnum):
-    UPLOADING = "uploading"
-    AWAITING_PROMPT = "awaiting_prompt"
-    AWAITING_CONFIRMATION = "awaiting_confirmation"
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-class RunStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-class UploadStatus(StrEnum):
-    PENDING = "pending"
-    UPLOADED = "uploaded"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
-
-
-class ArtifactKind(StrEnum):
-    OVERLAY_VIDEO = "overlay_video"
-    CENTRED_VIDEO = "centred_video"
-    FRAMES_CSV = "frames_csv"
-    TURNS_CSV = "turns_csv"
-    METRICS_CSV = "metrics_csv"
-    RUN_JSON = "run_json"
-
-
-class MetricScope(StrEnum):
-    RUN = "run"
-    SEGMENT = "segment"
-
-
-class TurnDirection(StrEnum):
-    LEFT = "left"
-    RIGHT = "right"
 
 
 def _in(column: str, values: type[StrEnum]) -> str:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
 from poser_pipeline.errors import PoserInputError
 from services.run_input import RunInput, artifact_key
+from services.storage import Storage
 
 
 class DbRunIO:
     """Reads a run's input from its analysis row; stores inputs and outputs through ``storage``."""
 
-    def __init__(self, session_factory: sessionmaker[Session], storage: Any, *, run_id: uuid.UUID) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], storage: Storage, *, run_id: uuid.UUID) -> None:
         self._factory, self._storage, self._run_id = session_factory, storage, run_id
         self._analysis_id: uuid.UUID | None = None
 

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
 from db.models import Analysis, EmbedConfirmationToken, Partner, User, utcnow
+from db.vocabulary import AnalysisStatus
 from services import uploads
 from services.checks import hash_token, looks_like_email
 from services.mail import Message, embed_confirmation_message
@@ -209,7 +210,7 @@ def upload_complete(
         )
         state = analysis.status
     info: dict[str, Any] | None = None
-    if state == "uploading":
+    if state == AnalysisStatus.UPLOADING:
         try:
             info = uploads.confirm_upload(
                 session_factory=session_factory,
@@ -220,7 +221,7 @@ def upload_complete(
             )
         except uploads.UploadError as exc:
             raise EmbedError("upload_refused", str(exc)) from exc
-    elif state != "awaiting_prompt":
+    elif state != AnalysisStatus.AWAITING_PROMPT:
         raise EmbedError("not_waiting", "this clip was already submitted: check your email for the link")
     with session_factory.begin() as session:
         try:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from db import queries
 from db.models import Analysis, Partner, User
+from db.vocabulary import RunStatus
 from services import analyses
 from services.embed import EmbedNotFoundError, analysis_for_results_token
 
@@ -25,7 +26,7 @@ def status(*, session: Session, analysis: Analysis) -> dict[str, Any]:
         "progress": analysis.progress,
         "confirmed": latest is not None,
         "results_ready": queries.latest_succeeded_run(session=session, analysis_id=analysis.id) is not None,
-        "error": latest.error if latest is not None and latest.status == "failed" else None,
+        "error": latest.error if latest is not None and latest.status == RunStatus.FAILED else None,
     }
 
 

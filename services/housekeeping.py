@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from services.storage import Storage
 from services.upload_cleanup import sweep_abandoned
 
 log = logging.getLogger(__name__)
 
 
-def tidy(session_factory: sessionmaker[Session], storage: Any) -> tuple[int, int]:
+def tidy(session_factory: sessionmaker[Session], storage: Storage) -> tuple[int, int]:
     """One round: ``(stale runs failed, abandoned analyses deleted)``."""
     with session_factory.begin() as session:
         stale = len(queries.fail_stale_runs(session=session))
@@ -32,7 +32,7 @@ def tidy(session_factory: sessionmaker[Session], storage: Any) -> tuple[int, int
 class Housekeeper:
     """:func:`tidy` now and then every ``every_s`` seconds on a daemon thread, until :meth:`stop`."""
 
-    def __init__(self, session_factory: sessionmaker[Session], storage: Any, *, every_s: float = 60.0) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], storage: Storage, *, every_s: float = 60.0) -> None:
         self._factory, self._storage, self._every_s = session_factory, storage, every_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poser-housekeeping", daemon=True)

@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from db.vocabulary import RunStatus
 from poser_pipeline.errors import PoserInputError
 from services import run_payloads
 from services.run_input import RunInput, artifact_key
+from services.storage import Storage
 
 #: Presigned URLs given to workers live this long, seconds: a download starts at once, uploads follow a run.
 WORKER_URL_EXPIRES_S = 3600
@@ -52,7 +54,7 @@ def _sweep(factory: sessionmaker[Session]) -> None:
 
 
 def _refusal(run: Any, worker_id: str) -> str:
-    if run.status == "running":
+    if run.status == RunStatus.RUNNING:
         return (
             f"run {run.id} is held by worker {run.claimed_by!r} until {run.lease_expires_at:%Y-%m-%d %H:%M:%S}Z"
             if run.lease_expires_at is not None
@@ -61,7 +63,9 @@ def _refusal(run: Any, worker_id: str) -> str:
     return f"run {run.id} is {run.status}, not queued: {worker_id!r} cannot take it"
 
 
-def claim(factory: sessionmaker[Session], storage: Any, *, run_id: uuid.UUID, worker_id: str, lease_s: float) -> Claim:
+def claim(
+    factory: sessionmaker[Session], storage: Storage, *, run_id: uuid.UUID, worker_id: str, lease_s: float
+) -> Claim:
     """Take ``run_id`` for ``worker_id`` (or renew it when that worker already holds it).
 
     Raises ``LookupError`` for an unknown run and :class:`RunUnavailableError` when another worker holds
@@ -73,9 +77,9 @@ def claim(factory: sessionmaker[Session], storage: Any, *, run_id: uuid.UUID, wo
         run = queries.get_run(session=session, run_id=run_id)
         if run is None:
             raise LookupError(f"no analysis run {run_id}")
-        if run.status == "queued":
+        if run.status == RunStatus.QUEUED:
             run = queries.claim_run(session=session, run_id=run_id, worker_id=worker_id, lease_seconds=lease_s)
-        elif run.status == "running" and run.claimed_by == worker_id:  # a retried claim: same answer
+        elif run.status == RunStatus.RUNNING and run.claimed_by == worker_id:  # a retried claim: same answer
             queries.heartbeat(session=session, run_id=run_id, worker_id=worker_id, lease_seconds=lease_s)
             session.refresh(run)
         else:
@@ -122,14 +126,14 @@ class UploadTarget:
 
 
 def artifact_uploads(
-    factory: sessionmaker[Session], storage: Any, *, run_id: uuid.UUID, worker_id: str, kinds: list[str]
+    factory: sessionmaker[Session], storage: Storage, *, run_id: uuid.UUID, worker_id: str, kinds: list[str]
 ) -> list[UploadTarget]:
     """Presigned PUT URLs for the run's artifacts (keys fixed per run and kind), for the lease holder only."""
     with factory() as session:
         run = queries.get_run(session=session, run_id=run_id)
         if run is None:
             raise LookupError(f"no analysis run {run_id}")
-        if run.status != "running" or run.claimed_by != worker_id:
+        if run.status != RunStatus.RUNNING or run.claimed_by != worker_id:
             raise RunUnavailableError(_refusal(run, worker_id))
         analysis_id = run.analysis_id
     targets = []

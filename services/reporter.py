@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from db.vocabulary import RunStatus
 from services.run_input import artifact_key
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class DbRunReporter:
         if self.worker_id is None:
             return False
         run = queries.get_run(session=session, run_id=self.run_id)
-        if run is None or run.status != "running" or run.claimed_by != self.worker_id:
+        if run is None or run.status != RunStatus.RUNNING or run.claimed_by != self.worker_id:
             log.warning("run %s is no longer held by %s: its report is dropped", self.run_id, self.worker_id)
             return True
         return False

@@ -8,8 +8,8 @@ workers, :mod:`services.db_run_io`; presigned URLs over HTTP for remote ones,
 for a failed analysis: the run ends ``failed`` with a reason a person can act
 on, and the technical detail goes to the analysis's ``error_log``.
 
-This module imports no database code, so a remote worker without database
-credentials can use it.
+This module imports no database code (not even ``db.vocabulary``), so a remote worker
+without the database layer can use it; its statuses are the ``RunStatus`` values as strings.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import traceback
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from poser_pipeline.analyze import AnalysisResult, analyze
 from poser_pipeline.errors import PoserInputError
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # services.reporter imports the database layer; remote worker
     from sqlalchemy.orm import Session, sessionmaker
 
     from services.reporter import RunReporter
+    from services.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def execute_run(
     *,
     run_id: uuid.UUID,
     session_factory: sessionmaker[Session],
-    storage: Any,
+    storage: Storage,
     reporter: RunReporter,
     settings: PipelineSettings | None = None,
     progress_interval_s: float = 1.0,

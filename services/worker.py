@@ -29,6 +29,7 @@ from poser_pipeline.settings import PipelineSettings
 from services.heartbeat import Heartbeat
 from services.reporter import DbRunReporter
 from services.run_analysis import execute_run
+from services.storage import Storage
 from services.upload_cleanup import sweep_abandoned
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class LocalWorker:
     def __init__(
         self,
         session_factory: sessionmaker[Session],
-        storage: Any,
+        storage: Storage,
         *,
         lease_s: float = DEFAULT_LEASE_S,
         worker_id: str | None = None,

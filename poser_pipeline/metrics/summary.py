@@ -8,7 +8,7 @@ import numpy as np
 
 from poser_pipeline.metrics.edge_similarity import best_consecutive_median, score_turn
 from poser_pipeline.metrics.series import FrameSeries
-from poser_pipeline.metrics.turns import TurnSegment, TurnStructure
+from poser_pipeline.metrics.turns import Turn, TurnStructure
 
 #: A turn is measurable when at least this share of its frames had usable pose.
 MIN_VALID_SHARE = 0.7
@@ -20,7 +20,7 @@ MIN_LEG_PX = 25.0
 class TurnMetrics:
     """One turn: its segment, whether it can be scored (and why not), and its metric values."""
 
-    segment: TurnSegment
+    segment: Turn
     measurable: bool
     reasons: list[str]
     confidence: float
@@ -41,7 +41,7 @@ def _into_turn(x: np.ndarray, direction: str) -> np.ndarray:
     return x if direction == "left" else -x
 
 
-def _turn_metrics(seg: TurnSegment, series: FrameSeries, fps: float) -> TurnMetrics:
+def _turn_metrics(seg: Turn, series: FrameSeries, fps: float) -> TurnMetrics:
     frames = slice(seg.start, seg.end + 1)
     valid_share = float(np.mean(series.valid[frames]))
     reasons = []

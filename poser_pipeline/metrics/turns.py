@@ -30,7 +30,7 @@ class Transition:
 
 
 @dataclass(frozen=True)
-class TurnSegment:
+class Turn:
     """A turn between two transitions (or a clip end, then ``is_partial``).
 
     ``direction`` is ``"left"`` or ``"right"`` from the skier's point of view;
@@ -58,7 +58,7 @@ class TurnStructure:
     """
 
     transitions: list[Transition]
-    segments: list[TurnSegment]
+    segments: list[Turn]
     signal_deg: np.ndarray
     turn_segment_id: np.ndarray
     turn_transition_id: np.ndarray
@@ -131,7 +131,7 @@ def segment_turns(
             end += 1
         transitions.append(Transition(len(transitions), start, center, end))
 
-    segments: list[TurnSegment] = []
+    segments: list[Turn] = []
     if not transitions:  # a glide or a traverse: one lean, no turn
         return _structure([], [], signal, n)
     # segment k lies between transitions k-1 and k and belongs to lean run k: its sign is the direction
@@ -143,7 +143,7 @@ def segment_turns(
         apex = first + int(np.argmax(np.abs(signal[first : last + 1])))
         is_first, is_last = k == 0, k == len(bounds) - 2
         segments.append(
-            TurnSegment(
+            Turn(
                 index=len(segments),
                 start=a,
                 end=b,
@@ -157,7 +157,7 @@ def segment_turns(
     return _structure(transitions, segments, signal, n)
 
 
-def _structure(transitions: list[Transition], segments: list[TurnSegment], signal: np.ndarray, n: int) -> TurnStructure:
+def _structure(transitions: list[Transition], segments: list[Turn], signal: np.ndarray, n: int) -> TurnStructure:
     seg_id = np.full(n, -1)
     trans_id = np.full(n, -1)
     phase = np.full(n, np.nan)
