@@ -11,14 +11,15 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
-from sqlalchemy import select
 
-from db.models import AnalysisRun, RunStatus, User
 from services import analyses
 from services.composition import Services
+
+if TYPE_CHECKING:
+    from services.auth import User
 
 #: Run-level scores compared: metric key → label.
 SCORES = {
@@ -102,22 +103,11 @@ def difference(a: float | None, b: float | None) -> float | None:
 
 def choices(svc: Services, user: User) -> list[Choice]:
     """Every succeeded run the user may compare: newest analysis first, its latest run first."""
-    found: list[Choice] = []
     with svc.factory() as session:
-        visible = analyses.list_analyses(session=session, user=user)
-        by_id = {a.id: a for a in visible}
-        runs = session.scalars(
-            select(AnalysisRun)
-            .where(AnalysisRun.analysis_id.in_(by_id), AnalysisRun.status == RunStatus.SUCCEEDED.value)
-            .order_by(AnalysisRun.run_number.desc())
-        ).all()
-        runs_of: dict[uuid.UUID, list[AnalysisRun]] = {}
-        for run in runs:
-            runs_of.setdefault(run.analysis_id, []).append(run)
-        for analysis in visible:
-            for run in runs_of.get(analysis.id, []):
-                found.append(Choice(analysis.id, run.id, run.run_number, analysis.filename or "", analysis.created_at))
-    return found
+        return [
+            Choice(analysis.id, run.id, run.run_number, analysis.filename or "", analysis.created_at)
+            for analysis, run in analyses.succeeded_runs(session=session, user=user)
+        ]
 
 
 def load_side(svc: Services, user: User, choice: Choice) -> Side:

@@ -7,24 +7,21 @@ Without this, leaving New analysis after the upload strands the clip (it is swep
 from __future__ import annotations
 
 import uuid
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
 from app.studio import ClipDraft
-from db.models import Analysis, AnalysisStatus, Upload, User
 from services import analyses
 from services.composition import Services
+
+if TYPE_CHECKING:
+    from services.analyses import Analysis
+    from services.auth import User
 
 
 def waiting_drafts(svc: Services, user: User) -> list[tuple[ClipDraft, str]]:
     """The user's own clips waiting for a box, newest first, each with its upload date (``YYYY-MM-DD HH:MM``)."""
     with svc.factory() as session:
-        rows = session.execute(
-            select(Analysis, Upload.storage_key)
-            .join(Upload, Upload.analysis_id == Analysis.id)
-            .where(Analysis.owner_id == user.id, Analysis.status == AnalysisStatus.AWAITING_PROMPT.value)
-            .order_by(Analysis.updated_at.desc())
-        ).all()
+        rows = analyses.waiting_for_prompt(session=session, user=user)
     return [(_draft(analysis, key), f"{analysis.updated_at:%Y-%m-%d %H:%M}") for analysis, key in rows]
 
 

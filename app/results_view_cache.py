@@ -7,20 +7,22 @@ here it is cached: per run (a rerun has a new run id, so a new entry), per proce
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
 
 from app import results_view_data, results_view_sample, studio, turn_review
 from app.session import services, user_by_id
-from db.models import User
 from services.contact import ContactDesk
+
+if TYPE_CHECKING:
+    from services.auth import User
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _review_for_run(run_id: str, user_id: str, analysis_id: str) -> results_view_data.Review:
-    return results_view_data.load_review(services(), user_by_id(user_id), uuid.UUID(analysis_id))
+    return results_view_data.load_review(services(), user_by_id(user_id), uuid.UUID(analysis_id), uuid.UUID(run_id))
 
 
 def review(user: User, analysis_id: uuid.UUID) -> results_view_data.Review:

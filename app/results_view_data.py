@@ -11,17 +11,18 @@ import base64
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from app.turn_review import BODY_METRICS
-from db import queries
-from db.models import User
-from poser_pipeline.video.decode import iter_window, probe_video
-from services import analyses
-from services.analyses import NoResultsError, NotFoundError
+from services import clip_frames, results
+from services.analyses import NotFoundError
 from services.composition import Services
+
+if TYPE_CHECKING:
+    from services.auth import User
 
 #: Videos the page can play: artifact kind → label.
 VIDEOS = {"overlay_video": "Pose overlay", "centred_video": "Skier-centred replay"}
@@ -46,40 +47,23 @@ class Review:
     videos: dict[str, str] = field(default_factory=dict)
 
 
-def _column(frames: list, name: str) -> np.ndarray:
-    return np.array([np.nan if (v := getattr(f, name)) is None else v for f in frames], dtype=float)
+def load_review(svc: Services, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> Review:
+    """Body series, measurability reasons and stored videos of ``run_id`` (else the latest succeeded run).
 
-
-def load_review(svc: Services, user: User, analysis_id: uuid.UUID) -> Review:
-    """Body series, measurability reasons and stored videos of the latest succeeded run.
-
-    Raises :class:`NotFoundError` (not the user's) or :class:`NoResultsError` (no succeeded run).
+    Raises :class:`NotFoundError` (not the user's) or ``NoResultsError`` (no such succeeded run).
     """
+    columns = ["timestamp_ms", *(spec.column for spec in BODY_METRICS.values())]
     with svc.factory() as session:
-        found = analyses.analysis_detail(session=session, user=user, analysis_id=analysis_id)
-        run_id = found["results_run_id"]
-        if run_id is None:
-            raise NoResultsError("this analysis has no results yet")
-        frames = queries.list_frames(session=session, run_id=run_id)
-        segment_of = {s.id: s.segment_index for s in queries.list_turn_segments(session=session, run_id=run_id)}
-        reasons: dict[int, list[str]] = {}
-        for value, _key in queries.list_metric_values(session=session, run_id=run_id):
-            # every metric of a turn carries the same reasons: the first one seen is enough
-            if value.turn_segment_id in segment_of and value.details and value.details.get("reasons"):
-                reasons.setdefault(segment_of[value.turn_segment_id], [str(r) for r in value.details["reasons"]])
-        videos = {}
-        for kind in VIDEOS:
-            artifact = queries.get_artifact(session=session, run_id=run_id, kind=kind)
-            if artifact is not None:
-                videos[kind] = artifact.storage_key
-    series = {key: _column(frames, spec.column) * spec.scale for key, spec in BODY_METRICS.items()}
+        found = results.load_series(
+            session=session, user=user, analysis_id=analysis_id, columns=columns, run_id=run_id, video_kinds=VIDEOS
+        )
     return Review(
-        run_id=run_id,
-        frame_index=np.array([f.frame_index for f in frames], dtype=int),
-        timestamps_ms=_column(frames, "timestamp_ms"),
-        series=series,
-        reasons=reasons,
-        videos=videos,
+        run_id=found.run_id,
+        frame_index=found.frame_index,
+        timestamps_ms=found.columns["timestamp_ms"],
+        series={key: found.columns[spec.column] * spec.scale for key, spec in BODY_METRICS.items()},
+        reasons=found.reasons,
+        videos=found.videos,
     )
 
 
@@ -101,12 +85,10 @@ def decode_frame(path: Path, t_s: float, fps: float) -> np.ndarray:
 
     Seeks to the keyframe before ``t_s`` and decodes from there: one GOP, never the whole clip.
     """
-    info = probe_video(path)
-    half = 0.5 / (fps or info.fps or 30.0)
-    t = min(max(t_s, 0.0), max(info.duration_s - half, 0.0))
-    for frame in iter_window(info, max(t - half, 0.0), info.duration_s + 1.0):
-        return np.ascontiguousarray(frame.to_bgr()[:, :, ::-1])
-    raise NotFoundError(f"no frame at {t:.2f} s")
+    try:
+        return clip_frames.nearest_frame(path, t_s, fps)
+    except clip_frames.NoFrameError as exc:
+        raise NotFoundError(str(exc)) from exc
 
 
 def jpeg_data_url(image_rgb: np.ndarray, *, quality: int = 85) -> str:

@@ -6,12 +6,16 @@ Pages import from here; the logic lives in :mod:`app.studio` (no Streamlit).
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from app import studio
-from db.models import User
+from services import auth
 from services.composition import Services, build
+
+if TYPE_CHECKING:
+    from services.auth import User
 
 TOKEN = "poser_token"
 ANALYSIS = "analysis_id"
@@ -83,7 +87,7 @@ def chosen_or_latest_analysis(user: User, *, with_results: bool) -> tuple[uuid.U
 def user_by_id(user_id: str) -> User:
     """The user with this id (``NotFoundError`` once the account is gone): what the run caches read as."""
     with services().factory() as session:
-        user = session.get(User, uuid.UUID(user_id))
+        user = auth.user_by_id(session=session, user_id=uuid.UUID(user_id))
     if user is None:
         raise studio.NotFoundError(f"no user {user_id}")
     return user
@@ -91,7 +95,7 @@ def user_by_id(user_id: str) -> User:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _results_for_run(run_id: str, user_id: str, analysis_id: str) -> studio.Results:
-    return studio.load_results(services(), user_by_id(user_id), uuid.UUID(analysis_id))
+    return studio.load_results(services(), user_by_id(user_id), uuid.UUID(analysis_id), uuid.UUID(run_id))
 
 
 def shared_results(analysis_id: uuid.UUID, owner_id: uuid.UUID, run_id: uuid.UUID) -> studio.Results:

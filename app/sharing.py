@@ -11,12 +11,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from db.models import User
 from services import analyses, shares
 from services.composition import Services
 from services.shares import SHARE_PARAM, share_url
+
+if TYPE_CHECKING:
+    from services.auth import User
 
 #: Session-state key keeping the token of the link a visitor came with (the query parameter goes on page changes).
 SHARE_TOKEN = "share_token"

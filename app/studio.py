@@ -6,27 +6,23 @@ ownership is checked by ``services.analyses`` (someone else's analysis reads as 
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import select
 
-from db import queries
-from db.models import Upload, User
-from poser_pipeline.tracking.prompt_check import CHECK_FRAMES, person_in_box
-from poser_pipeline.video.decode import DecodedFrame, iter_window, probe_video
-from services import analyses, uploads
+from services import analyses, clip_frames, results, uploads
 from services.analyses import NoResultsError, NotFoundError, RerunError
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
 from services.composition import Services
+from services.results import Results
 from services.uploads import UploadError
+
+if TYPE_CHECKING:
+    from services.auth import User
 
 __all__ = [
     "AuthError",
@@ -140,7 +136,7 @@ def upload_clip(svc: Services, user: User, *, filename: str, data: bytes, conten
             content_type=kind,
             max_bytes=max_bytes,
         )
-        key = session.scalars(select(Upload.storage_key).where(Upload.analysis_id == new.analysis_id)).one()
+    key = new.storage_key
     svc.storage.put_bytes(key, data, content_type=kind)
     info = uploads.confirm_upload(
         session_factory=svc.factory, storage=svc.storage, user=user, analysis_id=new.analysis_id, max_bytes=max_bytes
@@ -156,27 +152,17 @@ def upload_clip(svc: Services, user: User, *, filename: str, data: bytes, conten
     )
 
 
-def _frames_from(svc: Services, draft: ClipDraft, t_s: float) -> Iterator[DecodedFrame]:
-    """The clip's frames from the one shown at ``t_s`` seconds on (clamped into the clip).
-
-    Decodes from the nearest keyframe before ``t_s`` (``iter_window`` seeks), so the first costs one GOP.
-    """
-    info = probe_video(svc.local_path(draft.storage_key))
-    t = min(max(float(t_s), 0.0), max(info.duration_s - 1e-3, 0.0))
-    return iter_window(info, t, info.duration_s + 1.0)
-
-
 def frame_at(svc: Services, draft: ClipDraft, t_s: float) -> np.ndarray:
     """The upright frame shown at ``t_s`` seconds from the clip's start, ``(H, W, 3) uint8`` RGB."""
-    for frame in _frames_from(svc, draft, t_s):
-        return np.ascontiguousarray(frame.to_bgr()[:, :, ::-1])
-    raise UploadError(f"no frame at {float(t_s):.2f} s")
+    try:
+        return clip_frames.frame_at(svc.local_path(draft.storage_key), t_s)
+    except clip_frames.NoFrameError as exc:
+        raise UploadError(str(exc)) from exc
 
 
 def box_holds_a_person(svc: Services, draft: ClipDraft, t_s: float, box: tuple[float, float, float, float]) -> bool:
     """Whether the tracker's first look finds a person in ``box`` (frame px) at ``t_s`` or a few frames later."""
-    frames = (frame.to_bgr() for frame in islice(_frames_from(svc, draft, t_s), CHECK_FRAMES))
-    return person_in_box(frames, np.asarray(box, dtype=np.float64))
+    return clip_frames.box_holds_a_person(svc.local_path(draft.storage_key), t_s, box)
 
 
 def submit(
@@ -264,18 +250,9 @@ def latest_analysis(svc: Services, user: User, *, with_results: bool) -> tuple[u
     still waiting for its box has no run). Results (``with_results``): the one whose newest succeeded run
     finished last, so an analysis rerunning now still shows its earlier results.
     """
-    newest = None
     with svc.factory() as session:
-        for analysis in analyses.list_analyses(session=session, user=user, own_only=True):
-            if with_results:
-                run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
-                when = None if run is None else run.finished_at or run.created_at
-            else:
-                run = queries.latest_run(session=session, analysis_id=analysis.id)
-                when = None if run is None else run.created_at
-            if when is not None and (newest is None or when > newest[0]):
-                newest = (when, analysis.id, analysis.filename or "")
-    return None if newest is None else (newest[1], newest[2])
+        analysis = analyses.latest_analysis(session=session, user=user, with_results=with_results)
+        return None if analysis is None else (analysis.id, analysis.filename or "")
 
 
 def delete(svc: Services, user: User, analysis_id: uuid.UUID) -> None:
@@ -288,24 +265,6 @@ def delete(svc: Services, user: User, analysis_id: uuid.UUID) -> None:
 # -- results -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Results:
-    """Everything the results page shows for one run (plain data: cacheable by run id)."""
-
-    run_id: uuid.UUID
-    filename: str
-    fps: float
-    turns: dict[str, Any]
-    similarity: dict[str, Any]
-    frame_index: np.ndarray  # (T,) int
-    time_s: np.ndarray  # (T,) float, s from the analysed window's start
-    edge_left_deg: np.ndarray  # (T,) float, deg (NaN where unknown)
-    edge_right_deg: np.ndarray  # (T,) float, deg
-    downloads: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind → (storage key, file name)
-    feedback: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
 def results_run_id(svc: Services, user: User, analysis_id: uuid.UUID) -> uuid.UUID:
     """The run the results come from (``NoResultsError`` when none succeeded yet)."""
     found = detail(svc, user, analysis_id)
@@ -314,52 +273,18 @@ def results_run_id(svc: Services, user: User, analysis_id: uuid.UUID) -> uuid.UU
     return found["results_run_id"]
 
 
-def load_results(svc: Services, user: User, analysis_id: uuid.UUID) -> Results:
-    """Turns, scores, per-frame edge angles, downloads and coaching findings of the latest succeeded run."""
+def load_results(svc: Services, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> Results:
+    """Turns, scores, per-frame edge angles, downloads and coaching findings of ``run_id`` (else the latest
+    succeeded run)."""
     with svc.factory() as session:
-        found = analyses.analysis_detail(session=session, user=user, analysis_id=analysis_id)
-        turns = analyses.turns(session=session, user=user, analysis_id=analysis_id)
-        similarity = analyses.edge_similarity(session=session, user=user, analysis_id=analysis_id)
-        run_id = turns["run_id"]
-        frames = queries.list_frames(session=session, run_id=run_id)
-        downloads = {}
-        for kind in DOWNLOADS:
-            try:
-                downloads[kind] = analyses.artifact_download(
-                    session=session, user=user, analysis_id=analysis_id, kind=kind
-                )
-            except NotFoundError:
-                continue
-    fps = float(turns["fps"])
-    index = np.array([f.frame_index for f in frames], dtype=int)
-    times = index / fps  # the same clock as the turn frames: seconds from the window's start
-    left = np.array([np.nan if f.edge_angle_left_deg is None else f.edge_angle_left_deg for f in frames], dtype=float)
-    right = np.array(
-        [np.nan if f.edge_angle_right_deg is None else f.edge_angle_right_deg for f in frames], dtype=float
-    )
-    feedback: list[dict[str, Any]] = []
-    warnings: list[str] = []
-    if "run_json" in downloads:
-        try:
-            run = json.loads(svc.storage.read(downloads["run_json"][0]))
-        except (OSError, ValueError):
-            run = {}
-        feedback = list(run.get("feedback") or [])
-        warnings = [str(w) for w in run.get("warnings") or []]
-    return Results(
-        run_id=run_id,
-        filename=found["filename"] or "",
-        fps=fps,
-        turns=turns,
-        similarity=similarity,
-        frame_index=index,
-        time_s=times,
-        edge_left_deg=left,
-        edge_right_deg=right,
-        downloads=downloads,
-        feedback=feedback,
-        warnings=warnings,
-    )
+        return results.load_results(
+            session=session,
+            storage=svc.storage,
+            user=user,
+            analysis_id=analysis_id,
+            run_id=run_id,
+            download_kinds=DOWNLOADS,
+        )
 
 
 def artifact_bytes(svc: Services, key: str) -> bytes:

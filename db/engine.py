@@ -76,7 +76,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+#: What opens database sessions: ``with factory() as session`` reads, ``with factory.begin() as session`` writes.
+SessionFactory = sessionmaker[Session]
+
+
+def make_session_factory(engine: Engine) -> SessionFactory:
     """A ``sessionmaker`` bound to ``engine``; callers own the transaction (``with factory.begin():``)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -6,10 +6,11 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
-from sqlalchemy.orm import Session, sessionmaker
+
+from services.composition import SessionFactory
 
 
-def get_session_factory(request: Request) -> sessionmaker[Session]:
+def get_session_factory(request: Request) -> SessionFactory:
     return request.app.state.session_factory
 
 
@@ -20,5 +21,5 @@ def require_internal_token(request: Request, x_internal_token: Annotated[str | N
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong X-Internal-Token")
 
 
-SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+SessionFactoryDep = Annotated[SessionFactory, Depends(get_session_factory)]
 InternalTokenDep = Depends(require_internal_token)

@@ -13,16 +13,17 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy.orm import Session, sessionmaker
 
 from embed_api.body_limit import MAX_JSON_BODY_BYTES, BodyLimit
 from embed_api.routes import embed, embed_pages, internal, public
 from embed_api.routes import storage as storage_routes
 from services import embed as embed_service
+from services.composition import SessionFactory
 from services.contact import ContactDesk
 from services.dispatch import queue_run
 from services.mail import Message
 from services.rate_limit import RateLimiter
+from services.storage import Storage
 
 
 def _print_code(email: str, code: str) -> None:
@@ -31,11 +32,11 @@ def _print_code(email: str, code: str) -> None:
 
 def create_app(
     *,
-    session_factory: sessionmaker[Session],
+    session_factory: SessionFactory,
     internal_token: str,
     secret_key: str = "dev-secret-change-me",
     send_code: Callable[[str, str], None] = _print_code,
-    storage: Any = None,
+    storage: Storage | None = None,
     max_upload_bytes: int = 250 * 2**20,
     max_window_s: float = 20.0,
     dispatch: Callable[[uuid.UUID], None] = lambda run_id: None,

@@ -18,6 +18,17 @@ class AdminError(ValueError):
     """A refused change, with a reason for the person at the terminal."""
 
 
+class AdminOnlyError(PermissionError):
+    """The signed-in person is not an admin."""
+
+
+def require_admin(user: User | None) -> User:
+    """``user`` if it is an admin, else :class:`AdminOnlyError`."""
+    if user is None or not user.is_admin:
+        raise AdminOnlyError("this page is for admins")
+    return user
+
+
 def set_admin(*, session: Session, email: str, is_admin: bool) -> User:
     """Grant (creating the account if it does not exist yet) or withdraw admin rights; returns the user."""
     address = queries.normalise_email(email)

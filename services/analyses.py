@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import queries
-from db.models import Analysis, AnalysisRun, User
+from db.models import Analysis, AnalysisRun, AnalysisStatus, RunStatus, TurnSegment, User
+from db.models import ArtifactKind as ArtifactKind  # re-exported: the kinds a download names
 
 EDGE_SIMILARITY_KEYS = ("edge_similarity_run", "edge_similarity_left", "edge_similarity_right")
 TURN_SCORE_KEYS = (
@@ -41,7 +42,7 @@ class RerunError(ValueError):
 
 
 #: Statuses from which an analysis may run again: its latest run finished (a box prompt exists).
-RERUNNABLE = frozenset({"succeeded", "failed"})
+RERUNNABLE = frozenset({AnalysisStatus.SUCCEEDED, AnalysisStatus.FAILED})
 
 
 def owned_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> Analysis:
@@ -58,6 +59,42 @@ def list_analyses(*, session: Session, user: User, own_only: bool = False) -> li
     return queries.list_analyses(session=session, owner_id=None if everything else user.id)
 
 
+def latest_analysis(*, session: Session, user: User, with_results: bool) -> Analysis | None:
+    """The user's own analysis a page shows when none was chosen, or ``None``.
+
+    Without ``with_results`` (progress): the one whose newest run was queued last (a submission or a
+    rerun; a clip still waiting for its box has no run). With it (results): the one whose newest
+    succeeded run finished last, so an analysis rerunning now still shows its earlier results.
+    """
+    newest: tuple[Any, Analysis] | None = None
+    for analysis in list_analyses(session=session, user=user, own_only=True):
+        if with_results:
+            run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
+            when = None if run is None else run.finished_at or run.created_at
+        else:
+            run = queries.latest_run(session=session, analysis_id=analysis.id)
+            when = None if run is None else run.created_at
+        if when is not None and (newest is None or when > newest[0]):
+            newest = (when, analysis)
+    return None if newest is None else newest[1]
+
+
+def succeeded_runs(*, session: Session, user: User) -> list[tuple[Analysis, AnalysisRun]]:
+    """Every succeeded run the user may read (own; an admin's: any): newest analysis first, its latest run first."""
+    visible = list_analyses(session=session, user=user)
+    runs_of: dict[uuid.UUID, list[AnalysisRun]] = {}
+    for run in queries.list_runs_of(
+        session=session, analysis_ids=[a.id for a in visible], status=RunStatus.SUCCEEDED.value
+    ):
+        runs_of.setdefault(run.analysis_id, []).append(run)
+    return [(analysis, run) for analysis in visible for run in runs_of.get(analysis.id, [])]
+
+
+def waiting_for_prompt(*, session: Session, user: User) -> list[tuple[Analysis, str]]:
+    """The user's own uploaded clips still waiting for a box, newest first, each with its storage key."""
+    return queries.list_awaiting_prompt(session=session, owner_id=user.id)
+
+
 def rerun(*, session: Session, user: User, analysis_id: uuid.UUID) -> AnalysisRun:
     """Queue a new run of a finished analysis with the same clip and box (owner, or any for an admin).
 
@@ -71,6 +108,25 @@ def rerun(*, session: Session, user: User, analysis_id: uuid.UUID) -> AnalysisRu
         The analysis is not finished (still uploading, queued or running).
     """
     return queue_rerun(session=session, analysis=owned_analysis(session=session, user=user, analysis_id=analysis_id))
+
+
+def rerun_for_machine(*, session: Session, analysis_id: uuid.UUID) -> AnalysisRun:
+    """Queue a new run of any finished analysis (the internal API: no person, no ownership).
+
+    ``NotFoundError`` if there is no such analysis, ``RerunError`` if it is not finished.
+    """
+    analysis = queries.get_analysis(session=session, analysis_id=analysis_id)
+    if analysis is None:
+        raise NotFoundError(f"no analysis {analysis_id}")
+    return queue_rerun(session=session, analysis=analysis)
+
+
+def analysis_of_run(*, session: Session, run_id: uuid.UUID) -> uuid.UUID:
+    """The id of the analysis a run belongs to (``NotFoundError`` if there is no such run)."""
+    run = queries.get_run(session=session, run_id=run_id)
+    if run is None:
+        raise NotFoundError(f"no analysis run {run_id}")
+    return run.analysis_id
 
 
 def queue_rerun(*, session: Session, analysis: Analysis) -> AnalysisRun:
@@ -118,13 +174,24 @@ def analysis_detail(*, session: Session, user: User, analysis_id: uuid.UUID) -> 
 
 
 @dataclass(frozen=True)
-class _Results:
+class FoundRun:
+    """A succeeded run and its analysis, found for a person (ownership checked once)."""
+
     analysis: Analysis
     run: AnalysisRun
 
 
-def _results(session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> _Results:
-    """The analysis and the run to read: ``run_id`` if given (one of its succeeded runs), else the latest succeeded."""
+def results_run(*, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> FoundRun:
+    """The run to read results from: ``run_id`` if given (one of this analysis's succeeded runs), else the latest
+    succeeded one.
+
+    Raises
+    ------
+    NotFoundError
+        Not the user's analysis (and the user is not an admin).
+    NoResultsError
+        No succeeded run (or ``run_id`` is not a succeeded run of this analysis).
+    """
     analysis = owned_analysis(session=session, user=user, analysis_id=analysis_id)
     if run_id is None:
         run = queries.latest_succeeded_run(session=session, analysis_id=analysis.id)
@@ -132,15 +199,24 @@ def _results(session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.
         run = queries.get_run(session=session, run_id=run_id)
         if run is not None and run.analysis_id != analysis.id:
             run = None  # another analysis's run reads as missing, like another person's analysis
-    if run is None or run.status != "succeeded":
+    if run is None or run.status != RunStatus.SUCCEEDED.value:
         raise NoResultsError("this analysis has no results yet" if run_id is None else "this run has no results")
-    return _Results(analysis, run)
+    return FoundRun(analysis, run)
 
 
 def turns(*, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None) -> dict[str, Any]:
     """Turn segments and transition windows of the latest succeeded run (or of ``run_id``)."""
-    found = _results(session, user, analysis_id, run_id)
+    return turns_of(session, results_run(session=session, user=user, analysis_id=analysis_id, run_id=run_id))
+
+
+def turns_of(session: Session, found: FoundRun, segments: list[TurnSegment] | None = None) -> dict[str, Any]:
+    """Turn segments and transition windows of a run already found (no ownership check here).
+
+    ``segments``: the run's segments when the caller has read them already.
+    """
     fps = found.run.fps or 30.0
+    if segments is None:
+        segments = queries.list_turn_segments(session=session, run_id=found.run.id)
     return {
         "run_id": found.run.id,
         "fps": fps,
@@ -155,7 +231,7 @@ def turns(*, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.
                 "measurable": s.measurable,
                 "confidence": s.confidence,
             }
-            for s in queries.list_turn_segments(session=session, run_id=found.run.id)
+            for s in segments
         ],
         "transitions": [
             {
@@ -173,8 +249,17 @@ def edge_similarity(
     *, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.UUID | None = None
 ) -> dict[str, Any]:
     """Run, per-side and per-turn edge similarity (with sub-scores) of the latest succeeded run (or ``run_id``)."""
-    found = _results(session, user, analysis_id, run_id)
-    segments = {s.id: s for s in queries.list_turn_segments(session=session, run_id=found.run.id)}
+    return edge_similarity_of(session, results_run(session=session, user=user, analysis_id=analysis_id, run_id=run_id))
+
+
+def edge_similarity_of(session: Session, found: FoundRun, segments: list[TurnSegment] | None = None) -> dict[str, Any]:
+    """Run, per-side and per-turn edge similarity of a run already found (no ownership check here).
+
+    ``segments``: the run's segments when the caller has read them already.
+    """
+    if segments is None:
+        segments = queries.list_turn_segments(session=session, run_id=found.run.id)
+    segment_by_id = {s.id: s for s in segments}
     run_values: dict[str, float | None] = dict.fromkeys(EDGE_SIMILARITY_KEYS)
     per_turn: dict[int, dict[str, Any]] = {}
     for value, key in queries.list_metric_values(session=session, run_id=found.run.id):
@@ -184,7 +269,7 @@ def edge_similarity(
             continue
         if key not in TURN_SCORE_KEYS:
             continue
-        segment = segments[value.turn_segment_id]
+        segment = segment_by_id[value.turn_segment_id]
         entry = per_turn.setdefault(
             segment.segment_index,
             {"segment_index": segment.segment_index, "direction": segment.direction, "measurable": value.measurable},
@@ -201,7 +286,11 @@ def delete_analysis(*, session: Session, user: User, analysis_id: uuid.UUID) -> 
 
 def artifact_download(*, session: Session, user: User, analysis_id: uuid.UUID, kind: str) -> tuple[str, str]:
     """Storage key and download file name of one artifact of the latest succeeded run."""
-    found = _results(session, user, analysis_id)
+    return artifact_of(session, results_run(session=session, user=user, analysis_id=analysis_id), kind)
+
+
+def artifact_of(session: Session, found: FoundRun, kind: str) -> tuple[str, str]:
+    """Storage key and download file name of one artifact of a run already found (``NotFoundError`` if none)."""
     artifact = queries.get_artifact(session=session, run_id=found.run.id, kind=kind)
     if artifact is None:
         raise NotFoundError(f"no {kind} for this analysis")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,6 +150,11 @@ def user_for_token(*, session: Session, token: str, now: datetime | None = None)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     return session.get(User, row.user_id)
+
+
+def user_by_id(*, session: Session, user_id: uuid.UUID) -> User | None:
+    """The account with this id, or ``None`` once it is gone (what caches keyed by user id read as)."""
+    return queries.get_user(session=session, user_id=user_id)
 
 
 def revoke_session(*, session: Session, token: str, now: datetime | None = None) -> bool:

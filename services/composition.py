@@ -5,7 +5,7 @@ the workers (:func:`services.worker.worker_from_settings`, :mod:`services.celery
 :func:`build` with the one :class:`~services.settings.PoserSettings`, so a use case that needs the
 queue or the mailer finds the same parts, wired the same way, in every front end.
 
-:func:`pipeline_settings` is the one place the pipeline's configuration comes from: the pipeline reads
+:func:`services.settings.pipeline_settings` is the one place the pipeline's configuration comes from: the pipeline reads
 no environment, it is handed a :class:`~poser_pipeline.settings.PipelineSettings`. A remote worker,
 which has no database, calls it alone.
 """
@@ -17,33 +17,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from db.engine import SessionFactory
 from poser_pipeline.settings import PipelineSettings
 from services.dispatch import queue_run
 from services.mail import Mailer, make_mailer, sign_in_code_message
-from services.settings import PoserSettings, get_settings
+from services.settings import PoserSettings, get_settings, pipeline_settings
 from services.storage import LocalStorage, Storage, make_storage
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-
-def pipeline_settings(settings: PoserSettings, *, tracker: str | None = None) -> PipelineSettings:
-    """The pipeline's settings from Poser's: tracking backend and SAM2 model.
-
-    ``tracker`` overrides ``settings.tracker`` (a GPU worker's default of ``sam2``).
-    """
-    return dataclasses.replace(
-        PipelineSettings(),
-        max_window_s=settings.max_window_s,
-        tracker=tracker or settings.tracker,
-        sam2_checkpoint=str(settings.sam2_checkpoint) if settings.sam2_checkpoint else None,
-        sam2_model=settings.sam2_model,
-        sam2_device=settings.sam2_device,
-        sam2_image_size=settings.sam2_image_size,
-        sam2_require_gpu=settings.sam2_require_gpu,
-    )
 
 
 @dataclass(frozen=True)
@@ -51,7 +31,7 @@ class Services:
     """One of each part per process, from one settings object."""
 
     settings: PoserSettings
-    factory: sessionmaker[Session]
+    factory: SessionFactory
     storage: Storage
     mailer: Mailer
     #: Hands a committed, queued run to the queue (:func:`services.dispatch.make_dispatcher`).

@@ -129,8 +129,7 @@ def remote_worker_from_settings(settings: Any = None, *, tracker: str | None = N
     No database: the pipeline's settings come from :func:`services.composition.pipeline_settings` alone.
     ``tracker`` overrides the settings' tracking backend (a GPU queue's worker: ``sam2``).
     """
-    from services.composition import pipeline_settings
-    from services.settings import get_settings
+    from services.settings import get_settings, pipeline_settings
 
     settings = settings or get_settings()
     if settings.internal_token is None:

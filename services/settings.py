@@ -6,6 +6,7 @@ built at import time. Every name, default and meaning is listed in ``docs/servic
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from poser_pipeline.settings import PipelineSettings
 
 #: The secret used when ``POSER_SECRET_KEY`` is unset: fine on a laptop, refused in production.
 DEFAULT_SECRET_KEY = "poser-local-dev-secret-change-me"
@@ -145,3 +148,20 @@ def get_settings() -> PoserSettings:
     Call ``get_settings.cache_clear()`` to read them again (tests that change the environment).
     """
     return PoserSettings()
+
+
+def pipeline_settings(settings: PoserSettings, *, tracker: str | None = None) -> PipelineSettings:
+    """The pipeline's settings from Poser's: tracking backend and SAM2 model.
+
+    ``tracker`` overrides ``settings.tracker`` (a GPU worker's default of ``sam2``).
+    """
+    return dataclasses.replace(
+        PipelineSettings(),
+        max_window_s=settings.max_window_s,
+        tracker=tracker or settings.tracker,
+        sam2_checkpoint=str(settings.sam2_checkpoint) if settings.sam2_checkpoint else None,
+        sam2_model=settings.sam2_model,
+        sam2_device=settings.sam2_device,
+        sam2_image_size=settings.sam2_image_size,
+        sam2_require_gpu=settings.sam2_require_gpu,
+    )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
 from db.models import Upload, User, utcnow
+from db.vocabulary import AnalysisStatus
 from poser_pipeline.boxes import validate_prompt_box
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.video.decode import probe_video
@@ -37,6 +38,7 @@ class UploadError(ValueError):
 class NewUpload:
     analysis_id: uuid.UUID
     upload: PresignedUpload
+    storage_key: str  # where the clip is stored once the browser has put it
 
 
 def _safe_name(filename: str) -> str:
@@ -69,7 +71,7 @@ def create_upload(
     session.add(Upload(analysis_id=analysis.id, storage_key=key, content_type=content_type, size_bytes=size_bytes))
     session.flush()
     presigned = storage.presign_upload(key, content_type=content_type, max_bytes=max_bytes)
-    return NewUpload(analysis_id=analysis.id, upload=presigned)
+    return NewUpload(analysis_id=analysis.id, upload=presigned, storage_key=key)
 
 
 def confirm_upload(
@@ -97,7 +99,7 @@ def confirm_upload(
         upload = session.scalar(select(Upload).where(Upload.analysis_id == analysis_id))
         if analysis is None or upload is None:
             raise UploadError("no upload is waiting for this analysis")
-        if analysis.status != "uploading":
+        if analysis.status != AnalysisStatus.UPLOADING:
             raise UploadError("this upload was already confirmed")
         key = upload.storage_key
     try:
@@ -121,7 +123,7 @@ def confirm_upload(
         analysis.s3_input_key = key
         analysis.duration_s, analysis.fps = info.duration_s, info.fps
         analysis.width, analysis.height, analysis.rotation_deg = info.width, info.height, info.rotation_deg
-        analysis.status = "awaiting_prompt"
+        analysis.status = AnalysisStatus.AWAITING_PROMPT
     return {"duration_s": info.duration_s, "fps": info.fps, "width": info.width, "height": info.height}
 
 
@@ -153,7 +155,7 @@ def submit_prompt(
         if user
         else queries.get_analysis(session=session, analysis_id=analysis_id)
     )
-    if analysis is None or analysis.status != "awaiting_prompt":
+    if analysis is None or analysis.status != AnalysisStatus.AWAITING_PROMPT:
         raise UploadError("this analysis is not waiting for a box (upload and confirm the video first)")
     duration = analysis.duration_s or 0.0
     if not 0 <= trim_start_s < trim_end_s <= duration + 1e-6:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from db.queries._common import FRAME_INPUT_COLUMNS, TERMINAL_RUN_STATUSES
 from db.queries.artifacts import (
     get_artifact,
+    list_artifacts,
     save_artifact,
 )
 from db.queries.metrics import (
@@ -41,9 +42,12 @@ from db.queries.runs import (
     get_analysis,
     get_run,
     latest_run,
+    latest_runs,
     latest_succeeded_run,
     list_analyses,
+    list_awaiting_prompt,
     list_runs,
+    list_runs_of,
     set_progress,
     set_run_status,
 )
@@ -64,8 +68,10 @@ from db.queries.turns import (
 )
 from db.queries.users import (
     create_user,
+    get_user,
     get_user_by_email,
     normalise_email,
+    user_emails,
 )
 
 __all__ = [
@@ -85,15 +91,20 @@ __all__ = [
     "get_artifact",
     "get_run",
     "get_share_link",
+    "get_user",
     "get_user_by_email",
     "heartbeat",
     "latest_run",
+    "latest_runs",
     "latest_succeeded_run",
     "list_analyses",
+    "list_artifacts",
+    "list_awaiting_prompt",
     "list_frames",
     "list_live_share_links",
     "list_metric_values",
     "list_runs",
+    "list_runs_of",
     "list_turn_segments",
     "list_turn_transitions",
     "live_share_link_by_hash",
@@ -107,4 +118,5 @@ __all__ = [
     "set_run_status",
     "upsert_frames",
     "upsert_metric_definitions",
+    "user_emails",
 ]

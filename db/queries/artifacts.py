@@ -33,3 +33,8 @@ def save_artifact(
 
 def get_artifact(*, session: Session, run_id: uuid.UUID, kind: str) -> Artifact | None:
     return session.scalar(select(Artifact).where(Artifact.analysis_run_id == run_id, Artifact.kind == kind))
+
+
+def list_artifacts(*, session: Session, run_id: uuid.UUID) -> dict[str, Artifact]:
+    """Every artifact of the run, by kind."""
+    return {a.kind: a for a in session.scalars(select(Artifact).where(Artifact.analysis_run_id == run_id))}

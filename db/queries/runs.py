@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Analysis, AnalysisRun, Artifact, RunStatus, Upload, utcnow
+from db.models import Analysis, AnalysisRun, AnalysisStatus, Artifact, RunStatus, Upload, utcnow
 from db.queries._common import TERMINAL_RUN_STATUSES
 
 
@@ -96,6 +96,38 @@ def list_runs(*, session: Session, analysis_id: uuid.UUID) -> list[AnalysisRun]:
             select(AnalysisRun).where(AnalysisRun.analysis_id == analysis_id).order_by(AnalysisRun.run_number)
         )
     )
+
+
+def list_runs_of(*, session: Session, analysis_ids: list[uuid.UUID], status: str | None = None) -> list[AnalysisRun]:
+    """The runs of several analyses (only those in ``status`` if given), newest run number first."""
+    query = select(AnalysisRun).where(AnalysisRun.analysis_id.in_(analysis_ids))
+    if status is not None:
+        query = query.where(AnalysisRun.status == status)
+    return list(session.scalars(query.order_by(AnalysisRun.run_number.desc())))
+
+
+def latest_runs(*, session: Session) -> dict[uuid.UUID, AnalysisRun]:
+    """Every analysis's most recent run (any state), by analysis id, in one query."""
+    newest = (
+        select(AnalysisRun.analysis_id, func.max(AnalysisRun.run_number).label("n"))
+        .group_by(AnalysisRun.analysis_id)
+        .subquery()
+    )
+    joined = select(AnalysisRun).join(
+        newest, (AnalysisRun.analysis_id == newest.c.analysis_id) & (AnalysisRun.run_number == newest.c.n)
+    )
+    return {run.analysis_id: run for run in session.scalars(joined)}
+
+
+def list_awaiting_prompt(*, session: Session, owner_id: uuid.UUID) -> list[tuple[Analysis, str]]:
+    """The owner's analyses still waiting for a box, most recently updated first, each with its upload's key."""
+    rows = session.execute(
+        select(Analysis, Upload.storage_key)
+        .join(Upload, Upload.analysis_id == Analysis.id)
+        .where(Analysis.owner_id == owner_id, Analysis.status == AnalysisStatus.AWAITING_PROMPT.value)
+        .order_by(Analysis.updated_at.desc())
+    ).all()
+    return [(analysis, key) for analysis, key in rows]
 
 
 def _mirror_status(session: Session, analysis_id: uuid.UUID) -> None:

@@ -23,11 +23,11 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from db.models import Partner
 from embed_api.deps import SessionFactoryDep
 from embed_api.schemas import PresignedUploadOut, PromptIn
 from services import analyses, embed, embed_results, partners
 from services.mail import MailError, Message
+from services.partners import Partner
 
 CORS_ALLOW_HEADERS = "Content-Type, X-Results-Token"
 

@@ -20,7 +20,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
 
-from db import queries
 from embed_api.deps import InternalTokenDep, SessionFactoryDep
 from embed_api.schemas import (
     Accepted,
@@ -50,10 +49,11 @@ router = APIRouter(prefix="/api/internal", tags=["internal"], dependencies=[Inte
 
 def _reporter(factory: SessionFactoryDep, run_id: uuid.UUID, worker_id: str | None = None) -> DbRunReporter:
     with factory() as session:
-        run = queries.get_run(session=session, run_id=run_id)
-        if run is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis run {run_id}")
-        return DbRunReporter(factory, run_id=run_id, analysis_id=run.analysis_id, worker_id=worker_id)
+        try:
+            analysis_id = analyses.analysis_of_run(session=session, run_id=run_id)
+        except analyses.NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    return DbRunReporter(factory, run_id=run_id, analysis_id=analysis_id, worker_id=worker_id)
 
 
 def _storage(request: Request):
@@ -206,11 +206,10 @@ def post_artifact(
 @router.post("/analyses/{analysis_id}/reprocessings", response_model=RunCreated, status_code=201)
 def post_reprocessing(analysis_id: uuid.UUID, request: Request, factory: SessionFactoryDep) -> RunCreated:
     with factory.begin() as session:
-        analysis = queries.get_analysis(session=session, analysis_id=analysis_id)
-        if analysis is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis {analysis_id}")
         try:
-            run = analyses.queue_rerun(session=session, analysis=analysis)
+            run = analyses.rerun_for_machine(session=session, analysis_id=analysis_id)
+        except analyses.NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         except analyses.RerunError as exc:  # a second run beside a live one would race it for the rows
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
         created = RunCreated(run_id=run.id, run_number=run.run_number)

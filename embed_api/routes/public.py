@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from db.models import ArtifactKind, User
 from embed_api.deps import SessionFactoryDep
 from embed_api.schemas import (
     AnalysisOut,
@@ -30,6 +29,8 @@ from embed_api.schemas import (
     SessionOut,
 )
 from services import analyses, auth, email_change, uploads
+from services.analyses import ArtifactKind
+from services.auth import User
 from services.contact import ContactError
 
 router = APIRouter(prefix="/api", tags=["public"])
