@@ -26,27 +26,15 @@ from typing import Any
 
 from celery import Celery
 
+from services.celery_app import TASK_NAME, celery_app
 from services.settings import PoserSettings
 
 log = logging.getLogger(__name__)
 
-TASK_NAME = "poser.execute_run"
-
 
 def make_celery(broker_url: str, *, default_queue: str = "cpu") -> Celery:
-    """A Celery app on ``broker_url`` that delivers each run once and keeps no results.
-
-    ``default_queue`` is where a task sent without a queue goes, and what a worker started
-    without ``-Q`` consumes.
-    """
-    app = Celery("poser", broker=broker_url)
-    app.conf.update(
-        task_acks_late=True,  # a worker that dies mid-run leaves the message for another (the run's lease decides)
-        worker_prefetch_multiplier=1,  # one long analysis at a time per process
-        task_ignore_result=True,
-        task_default_queue=default_queue,
-        broker_connection_retry_on_startup=True,
-    )
+    """The worker's Celery app: :func:`services.celery_app.celery_app` with the run task registered."""
+    app = celery_app(broker_url, default_queue=default_queue)
     # A remote worker that cannot reach the sidecar raises ConnectionError before claiming: the run is
     # still queued, so retrying the message later loses nothing.
     app.task(name=TASK_NAME, autoretry_for=(ConnectionError,), retry_backoff=5, retry_backoff_max=300, max_retries=20)(

@@ -22,9 +22,9 @@ def make_dispatcher(settings: PoserSettings) -> Callable[[uuid.UUID], None]:
     """A function to call after a run is committed as queued."""
     if settings.queue != "celery":
         return lambda run_id: None
-    from services.celery_queue import TASK_NAME, make_celery
+    from services.celery_app import TASK_NAME, celery_app
 
-    celery = make_celery(settings.broker_url or "redis://127.0.0.1:6379/0", default_queue=settings.cpu_queue)
+    celery = celery_app(settings.broker_url or "redis://127.0.0.1:6379/0", default_queue=settings.cpu_queue)
     queue = settings.analysis_queue
     return lambda run_id: celery.send_task(TASK_NAME, args=[str(run_id)], queue=queue)
 
