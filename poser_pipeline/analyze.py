@@ -27,7 +27,7 @@ from poser_pipeline.metrics.summary import RunMetrics, summarize_run
 from poser_pipeline.metrics.turns import TurnStructure, segment_turns
 from poser_pipeline.pose.skeleton import CORE_LANDMARKS
 from poser_pipeline.pose.smooth import smooth_series
-from poser_pipeline.progress import ProgressFn, no_progress
+from poser_pipeline.progress import STAGES, OverallProgress, ProgressFn, RunProgressFn, no_progress
 from poser_pipeline.render.videos import overlay_size, render_videos
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking.cpu_pass import TrackingResult, run_tracking_pass
@@ -73,7 +73,7 @@ def analyze(
     start_s: float | None = None,
     end_s: float | None = None,
     settings: PipelineSettings | None = None,
-    progress: ProgressFn = no_progress,
+    progress: RunProgressFn = no_progress,
 ) -> AnalysisResult:
     """Analyse ``clip`` from the user's ``box`` and write the outputs to ``out_dir``.
 
@@ -114,14 +114,17 @@ def analyze(
         sam2_config = Sam2Config.from_settings(settings)
         backend, predictor, backend_reason = choose_backend(settings.tracker, sam2_config)
         seconds["load_tracker"] = time.perf_counter() - t
+        stage_progress: ProgressFn = OverallProgress(STAGES[backend], progress)
         t = time.perf_counter()
         if backend == "sam2":
             tracking = run_sam2_tracking_pass(
-                info, start, end, prompt, at, settings, predictor, config=sam2_config, progress=progress
+                info, start, end, prompt, at, settings, predictor, config=sam2_config, progress=stage_progress
             )
             spill, spill_note = None, "the SAM2 pass keeps no frames"
         else:
-            tracking, spill, spill_note = _track_and_spill(info, start, end, prompt, at, settings, staging, progress)
+            tracking, spill, spill_note = _track_and_spill(
+                info, start, end, prompt, at, settings, staging, stage_progress
+            )
         seconds["track_pose"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -131,7 +134,7 @@ def analyze(
         image_smooth = smooth_series(tracking.image_xy, usable, fps=info.fps, settings=settings)
         world_smooth = smooth_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
         seconds["smooth"] = time.perf_counter() - t
-        progress("smooth", 1, 1)
+        stage_progress("smooth", 1, 1)
 
         t = time.perf_counter()
         series = compute_frame_series(
@@ -159,7 +162,7 @@ def analyze(
                 settings=settings,
                 hud_text=hud,
                 spill=spill,
-                progress=progress,
+                progress=stage_progress,
             )
         finally:
             if spill is not None:

@@ -16,7 +16,13 @@ from poser_pipeline.errors import PoserInputError
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking.sam2_loader import TRACKER_BACKENDS, Sam2UnavailableError
 
-_STAGE_NAMES = {"track": "track + pose", "smooth": "smooth", "render": "render videos"}
+_STAGE_NAMES = {
+    "decode": "decode",
+    "track": "track + pose",
+    "pose": "pose",
+    "smooth": "smooth",
+    "render": "render videos",
+}
 
 
 class _StageBars:
@@ -26,7 +32,7 @@ class _StageBars:
         self._enabled = enabled
         self._bars: dict[str, tqdm] = {}
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, overall: float) -> None:
         if not self._enabled:
             return
         bar = self._bars.get(stage)

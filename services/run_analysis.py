@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from poser_pipeline.analyze import AnalysisResult, analyze
 from poser_pipeline.errors import PoserInputError
+from poser_pipeline.progress import STAGE_LABELS
 from poser_pipeline.settings import PipelineSettings
 from services import run_payloads
 from services.run_input import RunInput
@@ -39,29 +40,27 @@ log = logging.getLogger(__name__)
 
 FRAME_BATCH = 500
 INTERNAL_ERROR = "Something went wrong on our side while analysing this clip. We have the details; please try again."
-#: Share of the progress bar each pipeline stage fills (the rest: fetching and storing).
-_STAGE_SPAN = {"track": (5.0, 70.0), "smooth": (70.0, 72.0), "render": (72.0, 92.0)}
-_STAGE_MESSAGE = {
-    "track": "Following the skier and estimating body pose",
-    "smooth": "Smoothing the motion",
-    "render": "Rendering the overlay videos",
-}
+#: The part of the progress bar the pipeline fills, percent (before it: fetching the clip; after: storing).
+_PIPELINE_SPAN = (5.0, 92.0)
 
 
 class _ThrottledProgress:
-    """Turns the pipeline's per-frame callbacks into a progress write at most every ``interval_s``."""
+    """Turns the pipeline's per-frame callbacks into a progress write at most every ``interval_s``.
+
+    The percentage is the pipeline's overall fraction (declared stages and weights per backend, see
+    :mod:`poser_pipeline.progress`) mapped onto :data:`_PIPELINE_SPAN`: it never goes back.
+    """
 
     def __init__(self, reporter: RunReporter, interval_s: float) -> None:
         self._reporter, self._interval = reporter, interval_s
         self._last_stage, self._last_at = "", 0.0
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, overall: float) -> None:
         now = time.monotonic()
         if stage == self._last_stage and now - self._last_at < self._interval and done < total:
             return
-        lo, hi = _STAGE_SPAN.get(stage, (92.0, 95.0))
-        percent = lo + (hi - lo) * min(1.0, done / max(total, 1))
-        self._reporter.progress(stage, round(percent, 1), _STAGE_MESSAGE.get(stage, stage))
+        lo, hi = _PIPELINE_SPAN
+        self._reporter.progress(stage, round(lo + (hi - lo) * overall, 1), STAGE_LABELS.get(stage, stage))
         self._last_stage, self._last_at = stage, now
 
 
