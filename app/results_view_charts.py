@@ -16,13 +16,13 @@ from plotly.subplots import make_subplots
 from app.charts import LEFT_COLOUR, MARGIN, RIGHT_COLOUR, side_colour, span_shapes
 from app.turn_review import BODY_METRICS, TURN_AXIS_PCT, SideBand, TurnCurve, turn_label
 
-#: Rows of the body-metrics chart: (title, metric keys drawn in that row).
+#: Rows of the body-metrics chart: (title, metric keys drawn in that row, all in one unit).
 BODY_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Angulation (deg)", ("angulation",)),
-    ("Inclination (deg)", ("inclination",)),
-    ("Centre of mass relative to the hips (m)", ("com_lateral", "com_height")),
-    ("Counter-rotation (deg)", ("counter_rotation",)),
-    ("Shin parallelism (deg)", ("shin_parallelism",)),
+    ("Angulation", ("angulation",)),
+    ("Inclination", ("inclination",)),
+    ("Centre of mass relative to the hips", ("com_lateral", "com_height")),
+    ("Counter-rotation", ("counter_rotation",)),
+    ("Shin parallelism", ("shin_parallelism",)),
 )
 _LINE_COLOURS = {"com_lateral": "#009E73", "com_height": "#CC79A7"}
 
@@ -46,7 +46,11 @@ def body_metric_curves(
     selected : segment index of the chosen turn, shaded yellow in every row
     """
     fig = make_subplots(
-        rows=len(BODY_ROWS), cols=1, shared_xaxes=True, vertical_spacing=0.04, subplot_titles=[t for t, _ in BODY_ROWS]
+        rows=len(BODY_ROWS),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        subplot_titles=[f"{t} ({BODY_METRICS[keys[0]].unit})" for t, keys in BODY_ROWS],
     )
     for row, (_title, keys) in enumerate(BODY_ROWS, start=1):
         for key in keys:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from poser_pipeline.metrics.frame_fields import field as frame_field
+
 #: Points on the turn axis: 0, 1, …, 100 %.
 TURN_AXIS_PCT = np.linspace(0.0, 100.0, 101)
 #: A turn's curve is drawn only when at least this share of its frames has a value.
@@ -33,24 +35,26 @@ class MetricSpec:
 
     key: str
     label: str
-    unit: str
     column: str
     scale: float = 1.0
     sign: str = "into"
+
+    @property
+    def unit(self) -> str:
+        """The column's unit, from the pipeline's per-frame field registry."""
+        return frame_field(self.column).unit
 
 
 #: Body metrics over time and on the turn axis (``frames`` columns, see ``docs/metrics.md``).
 BODY_METRICS: dict[str, MetricSpec] = {
     m.key: m
     for m in (
-        MetricSpec("angulation", "Angulation", "deg", "angulation_deg"),
-        MetricSpec("inclination", "Inclination", "deg", "inclination_deg"),
-        MetricSpec("com_lateral", "COM lateral offset from the hips (camera x)", "m", "com_x_m", sign="none"),
-        MetricSpec("com_height", "COM height above the hips", "m", "com_y_m", scale=-1.0, sign="none"),
-        MetricSpec("counter_rotation", "Counter-rotation", "deg", "counter_rotation_deg", sign="outward"),
-        MetricSpec(
-            "shin_parallelism", "Shin parallelism (angle between shins)", "deg", "shin_parallelism_deg", sign="none"
-        ),
+        MetricSpec("angulation", "Angulation", "angulation_deg"),
+        MetricSpec("inclination", "Inclination", "inclination_deg"),
+        MetricSpec("com_lateral", "COM lateral offset from the hips (camera x)", "com_x_m", sign="none"),
+        MetricSpec("com_height", "COM height above the hips", "com_y_m", scale=-1.0, sign="none"),
+        MetricSpec("counter_rotation", "Counter-rotation", "counter_rotation_deg", sign="outward"),
+        MetricSpec("shin_parallelism", "Shin parallelism (angle between shins)", "shin_parallelism_deg", sign="none"),
     )
 }
 

@@ -50,6 +50,7 @@ from db.vocabulary import MetricScope as MetricScope
 from db.vocabulary import RunStatus as RunStatus
 from db.vocabulary import TurnDirection as TurnDirection
 from db.vocabulary import UploadStatus as UploadStatus
+from poser_pipeline.metrics.frame_fields import PHASE_NAMES, SERIES_NAMES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -423,27 +424,10 @@ class TurnSegment(Base):
     measurable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
-FRAME_METRIC_COLUMNS: tuple[str, ...] = (
-    "com_x_m",
-    "com_y_m",
-    "com_z_m",
-    "edge_angle_left_deg",
-    "edge_angle_right_deg",
-    "inclination_deg",
-    "angulation_deg",
-    "counter_rotation_deg",
-    "shin_parallelism_deg",
-    "turn_signal_raw",
-)
-"""Per-frame series stored as columns of ``frames`` (all nullable floats)."""
+FRAME_METRIC_COLUMNS: tuple[str, ...] = SERIES_NAMES
+"""Per-frame series stored as columns of ``frames`` (all nullable floats), from the pipeline's registry."""
 
-PHASE_COLUMNS: tuple[str, ...] = (
-    "turn_segment_id",
-    "turn_transition_id",
-    "turn_phase_01",
-    "transition_phase_signed",
-    "in_transition_window",
-)
+PHASE_COLUMNS: tuple[str, ...] = PHASE_NAMES
 """Per-frame turn-phase fields, derived from the run's stored turn structure."""
 
 
@@ -477,16 +461,6 @@ class Frame(Base):
     box_y2_px: Mapped[float | None] = mapped_column(Float)
     track_confidence: Mapped[float | None] = mapped_column(Float)
     track_lost: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    com_x_m: Mapped[float | None] = mapped_column(Float)
-    com_y_m: Mapped[float | None] = mapped_column(Float)
-    com_z_m: Mapped[float | None] = mapped_column(Float)
-    edge_angle_left_deg: Mapped[float | None] = mapped_column(Float)
-    edge_angle_right_deg: Mapped[float | None] = mapped_column(Float)
-    inclination_deg: Mapped[float | None] = mapped_column(Float)
-    angulation_deg: Mapped[float | None] = mapped_column(Float)
-    counter_rotation_deg: Mapped[float | None] = mapped_column(Float)
-    shin_parallelism_deg: Mapped[float | None] = mapped_column(Float)
-    turn_signal_raw: Mapped[float | None] = mapped_column(Float)
     turn_segment_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("turn_segments.id", ondelete="SET NULL"), index=True
     )
@@ -496,6 +470,13 @@ class Frame(Base):
     turn_phase_01: Mapped[float | None] = mapped_column(Float)
     transition_phase_signed: Mapped[float | None] = mapped_column(Float)
     in_transition_window: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+# One nullable float column per registered series (SQLAlchemy adds a column set on a mapped class to its
+# table and mapper), so a new series needs no edit here; read them by name (``getattr(frame, name)``).
+for _series_name in FRAME_METRIC_COLUMNS:
+    setattr(Frame, _series_name, mapped_column(_series_name, Float))
+del _series_name
 
 
 # --- metrics --------------------------------------------------------------------------------------

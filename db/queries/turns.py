@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Frame, TurnSegment, TurnTransition
+from db.models import PHASE_COLUMNS, Frame, TurnSegment, TurnTransition
 from db.queries._common import FRAME_INPUT_COLUMNS, _clean, _insert
+from poser_pipeline.metrics.frame_fields import phase_fields
 
 
 @dataclass(frozen=True)
@@ -25,35 +26,32 @@ class _Span:
 def _phase_table(segments: Sequence[_Span], transitions: Sequence[_Span]) -> dict[int, dict[str, Any]]:
     """Phase fields for every frame the structure covers (others get :data:`_NO_PHASE`).
 
-    Matches ``poser_pipeline.metrics.turns``: a later segment/transition wins on a shared frame;
-    ``turn_phase_01`` runs 0→1 from start to end frame; ``transition_phase_signed`` is −1 at the
-    window start, 0 at its centre and +1 at its end.
+    Computed by the pipeline's own :func:`~poser_pipeline.metrics.frame_fields.phase_fields`, so the
+    table holds exactly what ``frames.csv`` does, with the stored rows' ids for the indices.
     """
+    spans = [*segments, *transitions]
+    if not spans:
+        return {}
+    n_frames = max(s.end for s in spans) + 1
+    phases = phase_fields(
+        n_frames, [(s.start, s.end) for s in segments], [(t.start, t.center, t.end) for t in transitions]
+    )
     table: dict[int, dict[str, Any]] = {}
-    for s in segments:
-        for f in range(s.start, s.end + 1):
-            row = table.setdefault(f, dict(_NO_PHASE))
-            row["turn_segment_id"] = s.id
-            row["turn_phase_01"] = (f - s.start) / (s.end - s.start) if s.end > s.start else 0.0
-    for t in transitions:
-        for f in range(t.start, t.end + 1):
-            row = table.setdefault(f, dict(_NO_PHASE))
-            row["turn_transition_id"] = t.id
-            row["in_transition_window"] = True
-            if f < t.center:
-                row["transition_phase_signed"] = -(t.center - f) / max(t.center - t.start, 1)
-            else:
-                row["transition_phase_signed"] = (f - t.center) / max(t.end - t.center, 1)
+    for f in range(n_frames):
+        seg, trans = int(phases.segment_index[f]), int(phases.transition_index[f])
+        if seg < 0 and trans < 0:
+            continue
+        table[f] = {
+            "turn_segment_id": segments[seg].id if seg >= 0 else None,
+            "turn_transition_id": transitions[trans].id if trans >= 0 else None,
+            "turn_phase_01": _clean(float(phases.turn_phase_01[f])),
+            "transition_phase_signed": _clean(float(phases.transition_phase_signed[f])),
+            "in_transition_window": bool(phases.in_transition_window[f]),
+        }
     return table
 
 
-_NO_PHASE: dict[str, Any] = {
-    "turn_segment_id": None,
-    "turn_transition_id": None,
-    "turn_phase_01": None,
-    "transition_phase_signed": None,
-    "in_transition_window": False,
-}
+_NO_PHASE: dict[str, Any] = {name: False if name == "in_transition_window" else None for name in PHASE_COLUMNS}
 
 
 def _load_phase_table(session: Session, run_id: uuid.UUID) -> dict[int, dict[str, Any]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from poser_pipeline.metrics.frame_fields import PHASE_NAMES, SERIES_NAMES
 from poser_pipeline.pose.skeleton import LANDMARK_NAMES
 
 FRAMES_CSV_VERSION = 2
@@ -27,24 +28,8 @@ _TRACK_COLUMNS = [
     "track_source",
     "pose_found",
 ]
-#: Per-frame metric series and the canonical turn-phase fields (the ``frames`` table's columns).
-METRIC_COLUMNS = [
-    "com_x_m",
-    "com_y_m",
-    "com_z_m",
-    "edge_angle_left_deg",
-    "edge_angle_right_deg",
-    "inclination_deg",
-    "angulation_deg",
-    "counter_rotation_deg",
-    "shin_parallelism_deg",
-    "turn_signal_raw",
-    "turn_segment_id",
-    "turn_transition_id",
-    "turn_phase_01",
-    "transition_phase_signed",
-    "in_transition_window",
-]
+#: Per-frame metric series and the turn-phase fields (the ``frames`` table's columns).
+METRIC_COLUMNS = [*SERIES_NAMES, *PHASE_NAMES]
 
 
 def landmark_columns(suffix: str = "") -> list[str]:

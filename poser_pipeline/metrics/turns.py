@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from poser_pipeline.metrics.frame_fields import phase_fields
 from poser_pipeline.pose.smooth import butterworth_1d
 from poser_pipeline.settings import PipelineSettings
 
@@ -158,27 +159,16 @@ def segment_turns(
 
 
 def _structure(transitions: list[Transition], segments: list[Turn], signal: np.ndarray, n: int) -> TurnStructure:
-    seg_id = np.full(n, -1)
-    trans_id = np.full(n, -1)
-    phase = np.full(n, np.nan)
-    trans_phase = np.full(n, np.nan)
-    for s in segments:
-        seg_id[s.start : s.end + 1] = s.index
-        phase[s.start : s.end + 1] = np.linspace(0.0, 1.0, s.end - s.start + 1)
-    for t in transitions:
-        trans_id[t.window_start : t.window_end + 1] = t.index
-        for f in range(t.window_start, t.window_end + 1):
-            if f < t.center:
-                trans_phase[f] = -(t.center - f) / max(t.center - t.window_start, 1)
-            else:
-                trans_phase[f] = (f - t.center) / max(t.window_end - t.center, 1)
+    phases = phase_fields(
+        n, [(s.start, s.end) for s in segments], [(t.window_start, t.center, t.window_end) for t in transitions]
+    )
     return TurnStructure(
         transitions=transitions,
         segments=segments,
         signal_deg=signal,
-        turn_segment_id=seg_id,
-        turn_transition_id=trans_id,
-        turn_phase_01=phase,
-        transition_phase_signed=trans_phase,
-        in_transition_window=trans_id >= 0,
+        turn_segment_id=phases.segment_index,
+        turn_transition_id=phases.transition_index,
+        turn_phase_01=phases.turn_phase_01,
+        transition_phase_signed=phases.transition_phase_signed,
+        in_transition_window=phases.in_transition_window,
     )
