@@ -1,1 +1,1 @@
-"""Streamlit studio components and helpers — built by the studio issue."""
+"""The Streamlit studio: its pages and the components and helpers they share."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from services import analyses, clip_frames, results, uploads
-from services.analyses import NoResultsError, NotFoundError, RerunError
+from services.analyses import AnalysisStatus, NoResultsError, NotFoundError, RerunError
 from services.auth import AuthError, request_code, revoke_session, user_for_token, verify_code
 from services.composition import Services
 from services.results import Results
@@ -232,7 +232,7 @@ def my_analyses(svc: Services, user: User) -> list[AnalysisRow]:
     with svc.factory() as session:
         for analysis in analyses.list_analyses(session=session, user=user, own_only=True):
             score = None
-            if analysis.status == "succeeded":
+            if analysis.status == AnalysisStatus.SUCCEEDED:
                 try:
                     score = analyses.edge_similarity(session=session, user=user, analysis_id=analysis.id).get(
                         "edge_similarity_run"

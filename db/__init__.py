@@ -1,1 +1,1 @@
-"""Database models and migrations (SQLAlchemy 2 + Alembic) — built by the database issue."""
+"""Database models, queries and migrations (SQLAlchemy 2 + Alembic)."""

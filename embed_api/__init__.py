@@ -1,1 +1,1 @@
-"""FastAPI sidecar — built by the sidecar issue."""
+"""The FastAPI sidecar: public, embed and internal endpoints and the upload widget."""

@@ -13,16 +13,9 @@ from tqdm import tqdm
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import parse_box
 from poser_pipeline.errors import PoserInputError
+from poser_pipeline.progress import STAGE_LABELS
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking.sam2_loader import TRACKER_BACKENDS, Sam2UnavailableError
-
-_STAGE_NAMES = {
-    "decode": "decode",
-    "track": "track + pose",
-    "pose": "pose",
-    "smooth": "smooth",
-    "render": "render videos",
-}
 
 
 class _StageBars:
@@ -39,7 +32,7 @@ class _StageBars:
         if bar is None:
             for other in self._bars.values():
                 other.close()
-            bar = self._bars[stage] = tqdm(total=total, desc=_STAGE_NAMES.get(stage, stage), unit="frame")
+            bar = self._bars[stage] = tqdm(total=total, desc=STAGE_LABELS.get(stage, stage), unit="frame")
         if total != bar.total:
             bar.total = total
             bar.refresh()

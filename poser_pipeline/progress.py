@@ -29,7 +29,7 @@ class Stage:
 #: (decode to memory, the video predictor, BlazePose on the tracked crops, then the same render).
 STAGES: dict[str, tuple[Stage, ...]] = {
     "cpu": (
-        Stage("track", "Following the skier and estimating body pose", 0.75),
+        Stage("track_pose", "Following the skier and estimating body pose", 0.75),
         Stage("smooth", "Smoothing the motion", 0.02),
         Stage("render", "Rendering the overlay videos", 0.23),
     ),
@@ -41,8 +41,8 @@ STAGES: dict[str, tuple[Stage, ...]] = {
         Stage("render", "Rendering the overlay videos", 0.23),
     ),
 }
-#: What each stage name means to a person (the same on every backend that runs it).
-STAGE_LABELS: dict[str, str] = {stage.name: stage.label for stages in reversed(STAGES.values()) for stage in stages}
+#: What each stage name means to a person (a name means one thing on every backend that runs it).
+STAGE_LABELS: dict[str, str] = {stage.name: stage.label for stages in STAGES.values() for stage in stages}
 
 
 class OverallProgress:
@@ -56,7 +56,7 @@ class OverallProgress:
     --------
     >>> seen = []
     >>> report = OverallProgress(STAGES["cpu"], lambda *a: seen.append(round(a[3], 3)))
-    >>> report("track", 50, 100); report("track", 50, 200); report("render", 1, 1)
+    >>> report("track_pose", 50, 100); report("track_pose", 50, 200); report("render", 1, 1)
     >>> seen
     [0.375, 0.375, 1.0]
     """

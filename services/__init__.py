@@ -1,1 +1,1 @@
-"""Use cases shared by the studio and the sidecar — built by the services issue."""
+"""Use cases shared by the studio, the sidecar and the workers: auth, uploads, storage, mail, queue, runs."""

@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import queries
-from db.models import Analysis, AnalysisRun, AnalysisStatus, RunStatus, TurnSegment, User
+from db.models import Analysis, AnalysisRun, RunStatus, TurnSegment, User
+from db.models import AnalysisStatus as AnalysisStatus  # re-exported: the states a front end shows
 from db.models import ArtifactKind as ArtifactKind  # re-exported: the kinds a download names
 
 EDGE_SIMILARITY_KEYS = ("edge_similarity_run", "edge_similarity_left", "edge_similarity_right")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import sharing, studio
 from app.session import ANALYSIS, open_analysis, require_user, services
+from services.analyses import AnalysisStatus
 
 svc = services()
 user = require_user()
@@ -93,7 +94,9 @@ for row in rows:
     status.write(row.status.replace("_", " "))
     score.write("—" if row.score is None else f"{row.score:.0f}")
     if open_col.button("Open", key=f"open-{key}"):
-        open_analysis(row.id, "app/pages/results.py" if row.status == "succeeded" else "app/pages/progress.py")
+        open_analysis(
+            row.id, "app/pages/results.py" if row.status == AnalysisStatus.SUCCEEDED else "app/pages/progress.py"
+        )
     finished = row.status in studio.FINISHED
     if rerun_col.button("Rerun", key=f"rerun-{key}", disabled=not finished, help="Run the analysis again"):
         try:

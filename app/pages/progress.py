@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import eta, studio
 from app.session import chosen_or_latest_analysis, open_analysis, require_user, services
+from services.analyses import AnalysisStatus
 
 svc = services()
 user = require_user()
@@ -45,14 +46,14 @@ def show_progress(analysis_id: uuid.UUID) -> None:
     progress = found["progress"] or {}
     st.subheader(found["filename"] or "Your clip")
     st.markdown(f"Status: **{status}** · run {run.get('run_number', '–')} · elapsed {_elapsed(run)}")
-    if status == "queued":
+    if status == AnalysisStatus.QUEUED:
         st.progress(0, text="Queued: waiting for a worker")
-    elif status == "running":
+    elif status == AnalysisStatus.RUNNING:
         percent = float(progress.get("percent", 0.0))
         stage = progress.get("message") or progress.get("stage") or "starting"
         st.progress(min(max(percent / 100.0, 0.0), 1.0), text=f"{stage} · {percent:.0f} %")
         st.caption(eta.describe_time_left(eta.time_left_s(_elapsed_s(run) or 0.0, percent)))
-    elif status == "failed":
+    elif status == AnalysisStatus.FAILED:
         st.error(f"The analysis failed: {run.get('error') or 'no reason was recorded'}")
         if st.button("Try again", key="try_again"):
             try:
@@ -61,7 +62,7 @@ def show_progress(analysis_id: uuid.UUID) -> None:
                 st.warning(str(exc))
             else:
                 st.rerun()
-    elif status == "succeeded":
+    elif status == AnalysisStatus.SUCCEEDED:
         st.success("Your results are ready.")
         if st.button("See the results", type="primary", key="open_results"):
             open_analysis(analysis_id, "app/pages/results.py")

@@ -29,7 +29,7 @@ from embed_api.schemas import (
     SessionOut,
 )
 from services import analyses, auth, email_change, uploads
-from services.analyses import ArtifactKind
+from services.analyses import AnalysisStatus, ArtifactKind
 from services.auth import User
 from services.contact import ContactError
 
@@ -196,7 +196,10 @@ def confirm_upload(
     except uploads.UploadError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     return ConfirmUploadOut(
-        analysis_id=analysis_id, status="queued" if run_id else "awaiting_prompt", run_id=run_id, **info
+        analysis_id=analysis_id,
+        status=AnalysisStatus.QUEUED if run_id else AnalysisStatus.AWAITING_PROMPT,
+        run_id=run_id,
+        **info,
     )
 
 
@@ -211,7 +214,7 @@ def submit_prompt(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such analysis") from exc
     except uploads.UploadError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    return {"analysis_id": analysis_id, "run_id": run_id, "status": "queued"}
+    return {"analysis_id": analysis_id, "run_id": run_id, "status": AnalysisStatus.QUEUED}
 
 
 @router.get("/analyses", response_model=list[AnalysisOut])

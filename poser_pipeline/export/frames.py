@@ -1,4 +1,4 @@
-"""Stage 6b — ``frames.csv`` and ``run.json``.
+"""Stage 6b — ``frames.csv``.
 
 The columns of ``frames.csv`` are documented in ``docs/frames_csv.md``;
 :func:`frames_csv_columns` is the single source of their names and order.
@@ -7,12 +7,12 @@ The columns of ``frames.csv`` are documented in ``docs/frames_csv.md``;
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import numpy as np
 
 from poser_pipeline.metrics.frame_fields import PHASE_NAMES, SERIES_NAMES
+from poser_pipeline.metrics.turns import TurnStructure
 from poser_pipeline.pose.skeleton import LANDMARK_NAMES
 
 FRAMES_CSV_VERSION = 2
@@ -104,16 +104,12 @@ def write_frames_csv(
             )
 
 
-def write_run_json(path: Path, payload: dict) -> None:
-    """Write ``run.json`` (UTF-8, indented, keys in insertion order)."""
-    path.write_text(json.dumps(payload, indent=2, default=_json_default) + "\n")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def phase_columns(turns: TurnStructure) -> dict[str, np.ndarray]:
+    """The canonical phase fields as float columns (no segment / window: empty)."""
+    return {
+        "turn_segment_id": np.where(turns.turn_segment_id >= 0, turns.turn_segment_id, np.nan),
+        "turn_transition_id": np.where(turns.turn_transition_id >= 0, turns.turn_transition_id, np.nan),
+        "turn_phase_01": turns.turn_phase_01,
+        "transition_phase_signed": turns.transition_phase_signed,
+        "in_transition_window": turns.in_transition_window.astype(float),
+    }

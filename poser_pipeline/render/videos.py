@@ -1,16 +1,15 @@
-"""Stage 6a — the overlay and the centred replay, from a second decode pass.
+"""Stage 6a — the overlay and the centred replay.
 
 ``overlay.mp4`` is the clip with skeleton, box and time drawn on it.
 ``centred.mp4`` follows the skier: a fixed-size square crop whose centre
 moves along a heavily low-passed (zero-phase) path of the track, so the
 virtual camera glides instead of jittering with every box.
 
-Pixels come from :mod:`poser_pipeline.video.pixels` in a frame thread:
-the overlay is scaled straight to I420 and stays I420 to the encoder (only
-the regions with ink are drawn through BGR, :mod:`poser_pipeline.video.i420`); the
-replay converts only the region it shows. They are read back from the
-tracking pass's :mod:`~poser_pipeline.video.spill` when there is one (the
-same pixels), else decoded again. The main thread draws and warps small images.
+Pixels come from a :mod:`~poser_pipeline.video.frame_source` (the tracking
+pass's spill, or a second decode: the same pixels) in a frame thread: the
+overlay is scaled straight to I420 and stays I420 to the encoder (only the
+regions with ink are drawn through BGR, :mod:`poser_pipeline.video.i420`); the
+replay converts only the region it shows. The main thread draws and warps small images.
 """
 
 from __future__ import annotations
@@ -24,10 +23,9 @@ from poser_pipeline.pose.smooth import butterworth_1d
 from poser_pipeline.progress import ProgressFn, no_progress
 from poser_pipeline.render.draw import FrameInk, draw_ink
 from poser_pipeline.settings import PipelineSettings
-from poser_pipeline.video.decode import VideoInfo, iter_window
-from poser_pipeline.video.pixels import region_bgr, scaled_i420
+from poser_pipeline.video.decode import VideoInfo
+from poser_pipeline.video.frame_source import FrameSource
 from poser_pipeline.video.prefetch import prefetch
-from poser_pipeline.video.spill import FrameSpill
 from poser_pipeline.video.writer import BackgroundWriter
 
 
@@ -59,8 +57,7 @@ def camera_path(boxes_xy: np.ndarray, *, fps: float, cutoff_hz: float) -> tuple[
 
 def render_videos(
     info: VideoInfo,
-    start_s: float,
-    end_s: float,
+    source: FrameSource,
     *,
     boxes_xy: np.ndarray,
     lost: np.ndarray,
@@ -68,7 +65,6 @@ def render_videos(
     out_dir: Path,
     settings: PipelineSettings,
     hud_text: list[str] | None = None,
-    spill: FrameSpill | None = None,
     progress: ProgressFn = no_progress,
 ) -> dict[str, Path]:
     """Write ``overlay.mp4`` and ``centred.mp4`` into ``out_dir``.
@@ -78,11 +74,10 @@ def render_videos(
     boxes_xy : (T, 4) float ndarray, pixels
     lost : (T,) bool ndarray
     landmarks_xy : (T, 33, 2) float ndarray, pixels (smoothed); NaN where none
+    source : FrameSource
+        The window's frames (``T`` of them), from the tracking pass's spill or decoded again.
     hud_text : list of str, optional
         One line per frame drawn top-left on both videos (turn phase, edge angles).
-    spill : FrameSpill, optional
-        The window's frames kept by the tracking pass (``T`` of them); without
-        one the window is decoded again.
     """
     total = len(boxes_xy)
     out_w, out_h, k = overlay_size(info.width, info.height, settings.overlay_max_side_px)
@@ -97,9 +92,7 @@ def render_videos(
         BackgroundWriter(paths["centred"], size, size, **writer_args) as centred,
     ):
         t0_ms = None
-        frames = _frames(
-            info, start_s, end_s, total=total, overlay_wh=(out_w, out_h), path=path, zoom=zoom, size=size, spill=spill
-        )
+        frames = _frames(source, info, path=path, zoom=zoom, size=size)
         for i, timestamp_ms, view, patch, origin in prefetch(frames):
             t0_ms = timestamp_ms if t0_ms is None else t0_ms
             shown_ms = timestamp_ms - t0_ms  # the videos start at 0
@@ -144,42 +137,15 @@ def follow_region(centre: np.ndarray, zoom: float, size: int, width: int, height
     return x0, y0, x1, y1
 
 
-def _frames(
-    info: VideoInfo,
-    start_s: float,
-    end_s: float,
-    *,
-    total: int,
-    overlay_wh: tuple[int, int],
-    path: np.ndarray,
-    zoom: float,
-    size: int,
-    spill: FrameSpill | None,
-):
+def _frames(source: FrameSource, info: VideoInfo, *, path: np.ndarray, zoom: float, size: int):
     """Yield ``(index, timestamp_ms, overlay I420, replay patch BGR, patch origin (2,) px)`` per frame.
 
     Runs in the frame thread: swscale and file reads release the GIL, so
     conversion overlaps the main thread's drawing and the encoders.
     """
-    if spill is not None:
-        if spill.num_frames != total:
-            raise ValueError(f"the frame spill holds {spill.num_frames} frames, the track {total}")
-        for i in range(total):
-            rect = follow_region(path[i], zoom, size, info.width, info.height)
-            yield i, spill.timestamps_ms[i], spill.overlay_i420(i), spill.region_bgr(i, rect), _origin(rect)
-        return
-    for frame in iter_window(info, start_s, end_s):
-        i = frame.index
-        if i >= total:
-            return
-        rect = follow_region(path[i], zoom, size, info.width, info.height)
-        yield (
-            i,
-            frame.timestamp_ms,
-            scaled_i420(frame.av_frame, info.rotation_deg, *overlay_wh),
-            region_bgr(frame.av_frame, info.rotation_deg, rect),
-            _origin(rect),
-        )
+    for frame in source.frames():
+        rect = follow_region(path[frame.index], zoom, size, info.width, info.height)
+        yield frame.index, frame.timestamp_ms, frame.overlay_i420(), frame.region_bgr(rect), _origin(rect)
 
 
 def _origin(rect: tuple[int, int, int, int]) -> np.ndarray:

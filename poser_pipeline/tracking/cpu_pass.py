@@ -156,7 +156,7 @@ def run_tracking_pass(
                     recorder.steps[index] = tracker.step(image)
                 if backward is not None and backward.failed:
                     break  # its error is raised below; no point tracking on
-                progress("track", done(), expected)
+                progress("track_pose", done(), expected)
         finally:
             forward_pose.close()
         if not timestamps:
@@ -167,14 +167,14 @@ def run_tracking_pass(
             )
         if backward is not None:
             while not backward.wait(0.25):  # progress stays on the caller's thread
-                progress("track", done(), len(timestamps))
+                progress("track_pose", done(), len(timestamps))
             recorder.steps.update(backward.result())
         elif prompt_index > 0:
             counted = [len(recorder.steps)]
 
             def count() -> None:
                 counted[0] += 1
-                progress("track", counted[0], len(timestamps))
+                progress("track_pose", counted[0], len(timestamps))
 
             recorder.steps.update(
                 track_backward(
@@ -184,5 +184,5 @@ def run_tracking_pass(
     finally:
         if backward is not None:
             backward.cancel()  # a no-op after success; stops it after an error or Ctrl-C
-    progress("track", len(timestamps), len(timestamps))
+    progress("track_pose", len(timestamps), len(timestamps))
     return recorder.to_result(timestamps, prompt_index)

@@ -1,12 +1,12 @@
 """Is there a person in the user's box? Checked before a run is queued.
 
-A box that misses the skier used to be reported only when the run ended
-("no person found"); checked here, it is fixed while the person is still at
-the canvas. The check is the tracker's own first look — BlazePose on the same
-crop around the box, with the same retries at other crop sizes — on the
-box's frame and the few after it: BlazePose's detector misses a small skier
-on some single frames (the UCF101 GIF's first frame) that the tracker then
-finds a frame later, and a warning there would be a false alarm.
+Checked here, a box that misses the skier is fixed while the person is still
+at the canvas, not reported when the run ends ("no person found"). The check
+is the tracker's own first look — BlazePose on the same crop around the box,
+with the same retries at other crop sizes — on the box's frame and the few
+after it: BlazePose's detector misses a small skier on some single frames
+(the UCF101 GIF's first frame) that the tracker then finds a frame later, and
+a warning there would be a false alarm.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from poser_pipeline.export.frames import frames_csv_columns
+from poser_pipeline.progress import STAGE_LABELS
 from poser_pipeline.render.draw import LOST_BGR, draw_lost_marker
 from poser_pipeline.synthetic.video import write_moving_figure_clip
 from tests.conftest import run_cli
@@ -37,8 +38,8 @@ def test_writes_every_output(cli_run):
         "run.json",
         "turns.csv",
     ]
-    assert "track + pose" in result.stderr  # a progress bar per stage
-    assert "render videos" in result.stderr
+    assert STAGE_LABELS["track_pose"] in result.stderr  # a progress bar per stage
+    assert STAGE_LABELS["render"] in result.stderr
 
 
 def test_frames_csv_has_documented_columns_and_a_row_per_frame(cli_run):

@@ -51,7 +51,7 @@ def test_parallel_equals_sequential_on_a_synthetic_clip(figure_clip):
     calls = []
     parallel = _track(path, truth[30], 30 / FPS, parallel=True, progress=lambda *a: calls.append(a))
     _assert_same(parallel, _track(path, truth[30], 30 / FPS, parallel=False))
-    assert calls[-1] == ("track", 50, 50) and all(c[1] <= c[2] for c in calls)
+    assert calls[-1] == ("track_pose", 50, 50) and all(c[1] <= c[2] for c in calls)
     assert not _our_threads()
 
 

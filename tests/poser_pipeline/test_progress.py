@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from poser_pipeline.analyze import analyze
-from poser_pipeline.progress import STAGES, OverallProgress
+from poser_pipeline.progress import STAGE_LABELS, STAGES, OverallProgress
 from poser_pipeline.synthetic.video import write_moving_figure_clip
 from services.run_analysis import _ThrottledProgress
 
@@ -39,16 +39,25 @@ def test_the_sam2_order_fills_the_bar_once_from_5_to_92_percent():
     percents = [p for _, p, _ in reporter.seen]
     assert np.all(np.diff(percents) >= 0)
     assert percents[0] == pytest.approx(5 + 87 * 0.10 / 40, abs=0.1) and percents[-1] == 92.0
-    assert {m for _, _, m in reporter.seen} >= {"Reading the clip", "Estimating body pose"}
+    assert {m for _, _, m in reporter.seen} >= {"Reading the clip", "Following the skier", "Estimating body pose"}
+
+
+def test_a_stage_name_means_one_thing_on_every_backend():
+    labels: dict[str, set[str]] = {}
+    for stages in STAGES.values():
+        for stage in stages:
+            labels.setdefault(stage.name, set()).add(stage.label)
+    assert all(len(named) == 1 for named in labels.values()), labels
+    assert {name: label for name, (label,) in labels.items()} == STAGE_LABELS
 
 
 def test_a_revised_total_or_an_unknown_stage_never_moves_it_back():
     seen: list[float] = []
     report = OverallProgress(STAGES["cpu"], lambda *a: seen.append(a[3]))
-    report("track", 90, 100)  # an estimate of the frame count ...
-    report("track", 90, 120)  # ... revised upwards
+    report("track_pose", 90, 100)  # an estimate of the frame count ...
+    report("track_pose", 90, 120)  # ... revised upwards
     report("export", 1, 1)  # not a declared stage
-    report("track", 0, 0)  # an empty stage counts as done
+    report("track_pose", 0, 0)  # an empty stage counts as done
     assert seen[0] == pytest.approx(0.675)
     assert seen[1] == seen[2] == seen[0]
     assert seen[3] == pytest.approx(0.75)
