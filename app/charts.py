@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app.turn_review import turn_label
+from poser_pipeline.metrics.uncertainty import with_uncertainty
 
 LEFT_COLOUR = "#0072B2"
 RIGHT_COLOUR = "#E69F00"
@@ -146,15 +147,18 @@ def edge_similarity_bars(
     the chosen one has a thick black outline.
     """
     by_index = {t["segment_index"]: t for t in similarity["turns"]}
-    labels, values, colours, texts, lines = [], [], [], [], []
+    labels, values, colours, texts, lines, below, above = [], [], [], [], [], [], []
     for seg in segments:
         turn = by_index.get(seg["segment_index"], {})
         score = turn.get("edge_similarity")
         measurable = bool(seg["measurable"]) and score is not None and np.isfinite(score)
+        interval = turn.get("edge_similarity_interval") if measurable else None
         labels.append(turn_label(seg))
         values.append(float(score) if measurable else 0.0)
+        below.append(float(score) - interval[0] if interval else 0.0)
+        above.append(interval[1] - float(score) if interval else 0.0)
         colours.append(side_colour(seg["direction"]) if measurable else "white")
-        texts.append(f"{score:.0f}" if measurable else "not measurable")
+        texts.append(with_uncertainty(score, interval) if measurable else "not measurable")
         lines.append(4 if seg["segment_index"] == selected else 1)
     fig = go.Figure(
         go.Bar(
@@ -164,7 +168,8 @@ def edge_similarity_bars(
             marker_line_color=["black" if w > 1 else "#555555" for w in lines],
             marker_line_width=lines,
             text=texts,
-            textposition="outside",
+            textposition="auto",
+            error_y={"type": "data", "symmetric": False, "array": above, "arrayminus": below, "color": "#333333"},
             customdata=[s["segment_index"] for s in segments],
             hovertemplate="%{x}: %{text}<extra></extra>",
         )

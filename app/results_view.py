@@ -15,10 +15,12 @@ import streamlit as st
 from app import charts, results_view_charts, results_view_data, studio, turn_review
 from app.results_view_cache import turn_axis, video_frame
 from app.session import artifact
+from poser_pipeline.metrics.uncertainty import with_uncertainty
 
 TURN = "turn_choice"
 TURN_RUN = "turn_choice_run"
 BAR_CHART = "edge_similarity_chart"
+INTERVAL_HELP = "± shows how far the measurement noise seen in this clip can move the score (a 90 % interval)."
 #: Turn-axis metrics offered beside the body metrics: key → (label, which ski).
 EDGE_ROLES = {
     "edge_outside": ("Edge angle, outside ski", "outside"),
@@ -98,12 +100,11 @@ def media(run_key: str, res: studio.Results, review: results_view_data.Review, s
             st.image(image, caption=f"Apex of {turn_review.turn_label(seg)}: frame {frame}, {t_s:.2f} s")
         else:
             st.caption("No overlay video stored: no frame to show.")
-        score = next(
-            (t.get("edge_similarity") for t in res.similarity["turns"] if t["segment_index"] == selected), None
-        )
+        turn = next((t for t in res.similarity["turns"] if t["segment_index"] == selected), {})
+        score = turn.get("edge_similarity")
         facts = f"frames {seg['start_frame']}–{seg['end_frame']}"
         if score is not None and seg["measurable"]:
-            facts += f" · edge similarity **{score:.0f}**"
+            facts += f" · edge similarity **{_score(score, turn.get('edge_similarity_interval'))}**"
         st.markdown(f"{badge(seg, review.reasons.get(int(seg['segment_index']), []))}  \n{facts}")
 
 
@@ -189,8 +190,9 @@ def turn_axis_charts(run_key: str, res: studio.Results, review: results_view_dat
             )
 
 
-def _score(value: float | None) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.0f}"
+def _score(value: float | None, interval: list[float] | None = None) -> str:
+    """A score as shown: ``"79 ± 6"`` with its interval, ``"79"`` without, ``"—"`` when there is none."""
+    return "—" if value is None or not math.isfinite(value) else with_uncertainty(value, interval)
 
 
 def render(res: studio.Results, review: results_view_data.Review, *, downloads: bool) -> None:
@@ -202,9 +204,12 @@ def render(res: studio.Results, review: results_view_data.Review, *, downloads: 
     segments = res.turns["segments"]
     measurable = [s for s in segments if s["measurable"]]
     run_col, left_col, right_col, turns_col = st.columns(4)
-    run_col.metric("Edge similarity (run)", _score(res.similarity.get("edge_similarity_run")))
-    left_col.metric("Left turns", _score(res.similarity.get("edge_similarity_left")))
-    right_col.metric("Right turns", _score(res.similarity.get("edge_similarity_right")))
+    for col, label, key in (
+        (run_col, "Edge similarity (run)", "edge_similarity_run"),
+        (left_col, "Left turns", "edge_similarity_left"),
+        (right_col, "Right turns", "edge_similarity_right"),
+    ):
+        col.metric(label, _score(res.similarity.get(key), res.similarity.get(f"{key}_interval")), help=INTERVAL_HELP)
     turns_col.metric("Turns", f"{len(segments)}", help=f"{len(measurable)} measurable")
     for warning in res.warnings:
         st.warning(warning)
@@ -227,7 +232,8 @@ def turn_table(res: studio.Results, review: results_view_data.Review) -> None:
     by_index = {t["segment_index"]: t for t in res.similarity["turns"]}
     table = []
     for seg in res.turns["segments"]:
-        score = by_index.get(seg["segment_index"], {}).get("edge_similarity")
+        turn = by_index.get(seg["segment_index"], {})
+        score = turn.get("edge_similarity")
         reasons = review.reasons.get(seg["segment_index"], [])
         table.append(
             {
@@ -235,7 +241,9 @@ def turn_table(res: studio.Results, review: results_view_data.Review) -> None:
                 "direction": seg["direction"],
                 "start (s)": round(seg["start_frame"] / res.fps, 2),
                 "end (s)": round(seg["end_frame"] / res.fps, 2),
-                "edge similarity": _score(score) if seg["measurable"] else "not measurable",
+                "edge similarity": _score(score, turn.get("edge_similarity_interval"))
+                if seg["measurable"]
+                else "not measurable",
                 "why not measurable": "" if seg["measurable"] else "; ".join(reasons),
                 "partial": "yes" if seg["is_partial"] else "",
             }

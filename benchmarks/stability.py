@@ -118,8 +118,12 @@ def reencode(clip: Path, out: Path, name: str) -> float:
     return out_w / in_w
 
 
-def run_variant(clip: Path, variant: Variant) -> dict:
-    """Analyse ``clip`` as ``variant`` asks (in a child process); the run score, turns and transitions."""
+def run_variant(clip: Path, variant: Variant, keep: Path | None = None) -> dict:
+    """Analyse ``clip`` as ``variant`` asks (in a child process); the run score, turns and transitions.
+
+    With ``keep``, the variant's track and raw pose are saved as ``keep/CLIP/VARIANT.npz`` (for
+    re-measuring them without running the pose again: :func:`load_kept`).
+    """
     import os
 
     os.environ.setdefault("GLOG_minloglevel", "2")
@@ -137,6 +141,8 @@ def run_variant(clip: Path, variant: Variant) -> dict:
             result = analyze(source, box, Path(tmp) / "out", at_s=variant.frame / fps)
             with (Path(tmp) / "out" / "turns.csv").open() as fh:
                 turns = list(csv.DictReader(fh))
+        if keep is not None:
+            save_kept(keep / clip.name / f"{variant.name}.npz", result.tracking, fps)
         row["run_score"] = result.metrics.values.get("edge_similarity_run")
         row["turns"] = [
             {
@@ -150,6 +156,27 @@ def run_variant(clip: Path, variant: Variant) -> dict:
     except Exception as exc:  # a failed variant is a row, never a crash of the benchmark
         row["error"] = f"{type(exc).__name__}: {exc}"
     return row
+
+
+_KEPT_FIELDS = ("timestamps_ms", "boxes", "confidence", "lost", "image_xy", "world_xyz", "visibility")
+
+
+def save_kept(path: Path, tracking, fps: float) -> None:
+    """Write a track's arrays (and the clip's ``fps``) to ``path`` (``.npz``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {name: getattr(tracking, name) for name in _KEPT_FIELDS}
+    np.savez_compressed(path, fps=fps, prompt_index=tracking.prompt_index, **arrays)
+
+
+def load_kept(path: Path):
+    """The :class:`TrackingResult` and fps saved by :func:`save_kept`."""
+    from poser_pipeline.tracking.cpu_pass import TrackingResult
+
+    data = np.load(path)
+    n = len(data["timestamps_ms"])
+    arrays = {name: data[name] for name in _KEPT_FIELDS}
+    tracking = TrackingResult(**arrays, source=np.full(n, "kept", dtype=object), prompt_index=int(data["prompt_index"]))
+    return tracking, float(data["fps"])
 
 
 def spreads(rows: list[dict]) -> dict:
@@ -218,11 +245,11 @@ def variants_of(labels: dict, kinds: set[str]) -> list[Variant]:
     return out
 
 
-def stability_of(clip: Path, kinds: set[str]) -> dict:
+def stability_of(clip: Path, kinds: set[str], keep: Path | None = None) -> dict:
     labels = json.loads(clip.with_name(clip.name + ".labels.json").read_text())
     variants = variants_of(labels, kinds)
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        rows = [pool.submit(run_variant, clip, v).result() for v in variants]  # one at a time: 2 cores
+        rows = [pool.submit(run_variant, clip, v, keep).result() for v in variants]  # one at a time: 2 cores
     by_kind = {
         kind: spreads([rows[0]] + [r for r in rows[1:] if r["variant"].startswith(prefix)])
         for kind, prefix in {
@@ -263,13 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clips", nargs="+", type=Path)
     parser.add_argument("--variants", default="box,frame,encode", help="comma-separated: box, frame, encode")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON here")
+    parser.add_argument("--keep", type=Path, default=None, help="save each variant's track and pose here (.npz)")
     args = parser.parse_args(argv)
     kinds = set(args.variants.split(","))
     if not kinds <= {"box", "frame", "encode"}:
         parser.error(f"unknown variants {sorted(kinds - {'box', 'frame', 'encode'})}")
     from poser_pipeline import PIPELINE_VERSION
 
-    report = {"pipeline_version": PIPELINE_VERSION, "clips": [stability_of(c, kinds) for c in args.clips]}
+    report = {"pipeline_version": PIPELINE_VERSION, "clips": [stability_of(c, kinds, args.keep) for c in args.clips]}
     print_report(report)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -80,10 +80,16 @@ def _num(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
+def _pm(interval: list[float] | None) -> str:
+    """`` ± 6`` for an interval (half its width), empty without one."""
+    return "" if not interval else f" ± {(interval[1] - interval[0]) / 2:.0f}"
+
+
 def _summary(feedback: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{t['segment_index'] + 1}</td><td>{html.escape(str(t['direction']))}</td>"
-        f"<td>{'yes' if t.get('measurable') else 'no'}</td><td class='n'>{_num(t.get('edge_similarity'))}</td></tr>"
+        f"<td>{'yes' if t.get('measurable') else 'no'}</td>"
+        f"<td class='n'>{_num(t.get('edge_similarity'))}{_pm(t.get('edge_similarity_interval'))}</td></tr>"
         for t in feedback["turns"]
     )
     table = (
@@ -95,9 +101,14 @@ def _summary(feedback: dict[str, Any]) -> str:
     return (
         "<p>Edge similarity compares how your two skis tip onto their edges from one turn's start to its apex "
         "(0–100; higher means the skis work together).</p>"
-        f"<p class='score' id='edge-similarity-run'>{_num(feedback['edge_similarity_run'])} / 100</p>"
-        f"<div class='sides'><p>Left turns: <strong>{_num(feedback['edge_similarity_left'])}</strong></p>"
-        f"<p>Right turns: <strong>{_num(feedback['edge_similarity_right'])}</strong></p></div>"
+        f"<p class='score' id='edge-similarity-run'>{_num(feedback['edge_similarity_run'])} / 100"
+        f"<span class='muted'>{_pm(feedback.get('edge_similarity_run_interval'))}</span></p>"
+        f"<div class='sides'><p>Left turns: <strong>{_num(feedback['edge_similarity_left'])}</strong>"
+        f"{_pm(feedback.get('edge_similarity_left_interval'))}</p>"
+        f"<p>Right turns: <strong>{_num(feedback['edge_similarity_right'])}</strong>"
+        f"{_pm(feedback.get('edge_similarity_right_interval'))}</p></div>"
+        "<p class='muted'>± shows how far the measurement noise seen in this clip can move a score "
+        "(a 90 % interval).</p>"
         f"<h2>Per turn</h2>{table}"
     )
 

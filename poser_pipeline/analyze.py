@@ -218,7 +218,7 @@ def _measure(
     series = compute_frame_series(tracking.world_xyz, usable, fps=fps, settings=settings, image_xy=tracking.image_xy)
     signal, signal_source = choose_turn_signal(series.turn_signal_raw, tracking.boxes, usable, fps=fps)
     turns = segment_turns(signal, fps=fps, settings=settings)
-    metrics = summarize_run(series, turns, fps=fps, timing_source=signal_source)
+    metrics = summarize_run(series, turns, fps=fps, timing_source=signal_source, settings=settings)
     return series, turns, metrics
 
 

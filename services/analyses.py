@@ -256,17 +256,23 @@ def edge_similarity(
 def edge_similarity_of(session: Session, found: FoundRun, segments: list[TurnSegment] | None = None) -> dict[str, Any]:
     """Run, per-side and per-turn edge similarity of a run already found (no ownership check here).
 
+    Each score ``KEY`` comes with ``KEY_interval``: its ``[low, high]`` interval, or ``None`` (a run
+    stored without intervals).
+
     ``segments``: the run's segments when the caller has read them already.
     """
     if segments is None:
         segments = queries.list_turn_segments(session=session, run_id=found.run.id)
     segment_by_id = {s.id: s for s in segments}
-    run_values: dict[str, float | None] = dict.fromkeys(EDGE_SIMILARITY_KEYS)
+    run_values: dict[str, Any] = dict.fromkeys(EDGE_SIMILARITY_KEYS)
+    run_values |= dict.fromkeys(f"{k}_interval" for k in EDGE_SIMILARITY_KEYS)
     per_turn: dict[int, dict[str, Any]] = {}
     for value, key in queries.list_metric_values(session=session, run_id=found.run.id):
+        interval = (value.details or {}).get("interval")
         if value.turn_segment_id is None:
-            if key in run_values:
+            if key in EDGE_SIMILARITY_KEYS:
                 run_values[key] = value.value
+                run_values[f"{key}_interval"] = interval
             continue
         if key not in TURN_SCORE_KEYS:
             continue
@@ -276,6 +282,7 @@ def edge_similarity_of(session: Session, found: FoundRun, segments: list[TurnSeg
             {"segment_index": segment.segment_index, "direction": segment.direction, "measurable": value.measurable},
         )
         entry[key] = value.value
+        entry[f"{key}_interval"] = interval
     return {"run_id": found.run.id, **run_values, "turns": [per_turn[k] for k in sorted(per_turn)]}
 
 

@@ -47,11 +47,13 @@ def feedback(*, session: Session, analysis: Analysis) -> dict[str, Any]:
         "filename": analysis.filename,
         "status": analysis.status,
         "run_id": scores["run_id"],
-        "edge_similarity_run": scores["edge_similarity_run"],
-        "edge_similarity_left": scores["edge_similarity_left"],
-        "edge_similarity_right": scores["edge_similarity_right"],
+        **{k: scores[k] for k in analyses.EDGE_SIMILARITY_KEYS},
+        **{f"{k}_interval": scores[f"{k}_interval"] for k in analyses.EDGE_SIMILARITY_KEYS},
         "turns": [
-            {k: t.get(k) for k in ("segment_index", "direction", "measurable", "edge_similarity")}
+            {
+                k: t.get(k)
+                for k in ("segment_index", "direction", "measurable", "edge_similarity", "edge_similarity_interval")
+            }
             for t in scores["turns"]
         ],
     }

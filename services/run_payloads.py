@@ -91,10 +91,18 @@ def run_metric_values(result: AnalysisResult) -> list[dict[str, Any]]:
             "key": key,
             "value": None if value is None else _num(value),
             "measurable": value is not None,
-            "details": {"notes": notes} if notes else None,
+            "details": _details(notes=notes, interval=result.metrics.intervals.get(key)),
         }
         for key, value in result.metrics.values.items()
     ]
+
+
+def _details(*, interval: tuple[float, float] | None, **lists: list[str]) -> dict[str, Any] | None:
+    """A metric value's ``details``: the non-empty lists given and its ``interval`` ([low, high]) if any."""
+    details: dict[str, Any] = {name: items for name, items in lists.items() if items}
+    if interval is not None:
+        details["interval"] = [_num(interval[0]), _num(interval[1])]
+    return details or None
 
 
 def segment_metric_values(result: AnalysisResult) -> list[dict[str, Any]]:
@@ -108,7 +116,7 @@ def segment_metric_values(result: AnalysisResult) -> list[dict[str, Any]]:
                     "segment_index": turn.segment.index,
                     "value": _num(value),
                     "measurable": turn.measurable and bool(np.isfinite(value)),
-                    "details": {"reasons": turn.reasons} if turn.reasons else None,
+                    "details": _details(reasons=turn.reasons, interval=turn.intervals.get(key)),
                 }
             )
     return rows

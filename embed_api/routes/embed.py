@@ -111,6 +111,7 @@ class TurnScoreOut(BaseModel):
     direction: str
     measurable: bool | None = None
     edge_similarity: float | None = None
+    edge_similarity_interval: list[float] | None = None
 
 
 class FeedbackOut(BaseModel):
@@ -121,6 +122,9 @@ class FeedbackOut(BaseModel):
     edge_similarity_run: float | None
     edge_similarity_left: float | None
     edge_similarity_right: float | None
+    edge_similarity_run_interval: list[float] | None = None
+    edge_similarity_left_interval: list[float] | None = None
+    edge_similarity_right_interval: list[float] | None = None
     turns: list[TurnScoreOut]
 
 

@@ -165,16 +165,17 @@
     }).catch(function (e) { say(e.message, true); setTimeout(poll, 4000); });
   }
   function fmt(v) { return v == null ? "–" : String(Math.round(v)); }
+  function pm(iv) { return iv ? " ± " + Math.round((iv[1] - iv[0]) / 2) : ""; }
   function show(f) {
     form.style.display = "none";
     say("Done: your results are ready.");
     out.textContent = "";
     out.append(
-      el("p", { class: "poser-score", style: "font-size:20px;margin:4px 0" }, [el("strong", { text: "Edge similarity " + fmt(f.edge_similarity_run) + " / 100" })]),
-      el("p", { text: "Left turns " + fmt(f.edge_similarity_left) + " · right turns " + fmt(f.edge_similarity_right) }));
+      el("p", { class: "poser-score", style: "font-size:20px;margin:4px 0" }, [el("strong", { text: "Edge similarity " + fmt(f.edge_similarity_run) + " / 100" + pm(f.edge_similarity_run_interval) })]),
+      el("p", { text: "Left turns " + fmt(f.edge_similarity_left) + pm(f.edge_similarity_left_interval) + " · right turns " + fmt(f.edge_similarity_right) + pm(f.edge_similarity_right_interval) }));
     var list = el("ul", { class: "poser-turns", style: "padding-left:1.2em" });
     f.turns.forEach(function (t) {  // numbered as on the results page: the run's turn index, from 1
-      list.append(el("li", { text: "Turn " + (t.segment_index + 1) + " (" + t.direction + "): " + fmt(t.edge_similarity) + (t.measurable === false ? " (not measurable)" : "") }));
+      list.append(el("li", { text: "Turn " + (t.segment_index + 1) + " (" + t.direction + "): " + fmt(t.edge_similarity) + pm(t.edge_similarity_interval) + (t.measurable === false ? " (not measurable)" : "") }));
     });
     if (!f.turns.length) list = el("p", { text: "No turns were found in this clip, so there is nothing to score yet: try a run with several linked turns." });
     out.append(list, el("a", { href: api + "/api/embed/results/" + encodeURIComponent(S.token), target: "_blank", rel: "noopener", text: "Full results and overlay video" }));

@@ -16,6 +16,7 @@ from poser_pipeline.export.frames import FRAMES_CSV_VERSION
 from poser_pipeline.export.metrics import METRICS_CSV_VERSION
 from poser_pipeline.metrics.feedback import coaching_feedback
 from poser_pipeline.metrics.summary import RunMetrics
+from poser_pipeline.metrics.uncertainty import INTERVAL_SHARE
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking.cpu_pass import TrackingResult
 from poser_pipeline.video.decode import VideoInfo
@@ -73,6 +74,9 @@ def run_summary(
         "metrics": {
             "measurable": metrics.measurable,
             "values": metrics.values,
+            "intervals": {key: list(bounds) for key, bounds in metrics.intervals.items()},
+            "interval_share": INTERVAL_SHARE,
+            "noise_sd_deg": metrics.noise_sd_deg,
             "reasons": metrics.reasons,
             "notes": metrics.notes,
             "metrics_csv_version": METRICS_CSV_VERSION,

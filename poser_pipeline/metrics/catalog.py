@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CATALOG_VERSION = 1
+#: The unit of every 0–100 score.
+SCORE_UNIT = "score 0-100"
 
 
 @dataclass(frozen=True)

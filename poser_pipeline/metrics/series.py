@@ -7,7 +7,7 @@ than a few hertz are landmark noise, not technique.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,6 +38,8 @@ class FrameSeries:
     valid: np.ndarray
     skis_face_camera: np.ndarray
     leg_length_px: np.ndarray
+    noise_sd_deg: dict[str, float] = field(default_factory=dict)
+    """Per angle series (attribute name): the landmark noise of one frame, deg (:func:`noise_sd`)."""
 
     @property
     def turn_signal_raw(self) -> np.ndarray:
@@ -100,18 +102,45 @@ def compute_frame_series(
         return smooth_series(x, valid, fps=fps, settings=settings, cutoff_hz=settings.metric_cutoff_hz)
 
     edge_l, edge_r = low_pass(edge_l), low_pass(edge_r)
+    angles = {
+        "edge_left_deg": edge_l,
+        "edge_right_deg": edge_r,
+        "inclination_deg": low_pass(inclination_deg(world, com, left, forward)),
+        "angulation_deg": low_pass(angulation_deg(world, left, forward)),
+        "counter_rotation_deg": low_pass(counter_rotation_deg(world)),
+    }
+    # the same angles from the unsmoothed landmarks: their scatter around the series is the noise
+    raw_world = np.where(valid[:, None, None], world_xyz, np.nan)
+    raw_edge_l, raw_edge_r = edge_angles_deg(raw_world, left, forward)
+    raw = {
+        "edge_left_deg": raw_edge_l,
+        "edge_right_deg": raw_edge_r,
+        "inclination_deg": inclination_deg(raw_world, centre_of_mass(raw_world), left, forward),
+        "angulation_deg": angulation_deg(raw_world, left, forward),
+        "counter_rotation_deg": counter_rotation_deg(raw_world),
+    }
     return FrameSeries(
         com_m=com,
-        edge_left_deg=edge_l,
-        edge_right_deg=edge_r,
-        inclination_deg=low_pass(inclination_deg(world, com, left, forward)),
-        angulation_deg=low_pass(angulation_deg(world, left, forward)),
-        counter_rotation_deg=low_pass(counter_rotation_deg(world)),
+        **angles,
         shin_parallelism_deg=shin_parallelism_deg(edge_l, edge_r),
         valid=valid,
         skis_face_camera=np.abs(forward[:, 2]) >= MIN_FORWARD_DEPTH_COSINE,
         leg_length_px=_leg_length_px(image_xy, valid) if image_xy is not None else np.full(len(valid), np.nan),
+        noise_sd_deg={name: noise_sd(raw[name], angles[name]) for name in angles},
     )
+
+
+def noise_sd(raw: np.ndarray, smoothed: np.ndarray) -> float:
+    """Robust spread (1.4826 × MAD) of a raw ``(T,)`` series around its smoothed version; NaN if < 3 frames.
+
+    What the smoothing removed is almost all landmark noise (turns are slow), so this is the noise of one
+    frame's measurement (in the series' unit).
+    """
+    residual = np.asarray(raw, dtype=np.float64) - np.asarray(smoothed, dtype=np.float64)
+    residual = residual[np.isfinite(residual)]
+    if len(residual) < 3:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(residual - np.median(residual))))
 
 
 def _leg_length_px(image_xy: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -293,6 +293,11 @@ def test_embed_flow_end_to_end(factory, s3_storage, smtp_server, clip):  # noqa:
     assert {"edge_similarity_run", "edge_similarity_left", "edge_similarity_right", "turns"} <= summary.keys()
     for value in (summary["edge_similarity_run"], *(t["edge_similarity"] for t in summary["turns"])):
         assert value is None or 0 <= value <= 100
+    scored = [(t["edge_similarity"], t["edge_similarity_interval"]) for t in summary["turns"] if t["edge_similarity"]]
+    if summary["edge_similarity_run"] is not None:
+        scored.append((summary["edge_similarity_run"], summary["edge_similarity_run_interval"]))
+    for value, (low, high) in scored:  # every score the skier reads comes with its interval, around it
+        assert 0 <= low <= value <= high <= 100
     check_results_page(api, token, summary)
 
     # the same email again joins the same account

@@ -14,7 +14,12 @@ import numpy as np
 import pytest
 
 from poser_pipeline import boxes
-from poser_pipeline.export.metrics import METRICS_CSV_COLUMNS, TURN_VALUE_KEYS, TURNS_CSV_COLUMNS
+from poser_pipeline.export.metrics import (
+    METRICS_CSV_COLUMNS,
+    TURN_INTERVAL_COLUMNS,
+    TURN_VALUE_KEYS,
+    TURNS_CSV_COLUMNS,
+)
 from poser_pipeline.metrics.catalog import BY_KEY
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking.cpu_pass import run_tracking_pass
@@ -160,7 +165,11 @@ def test_metric_csvs_follow_their_schema(shared_clip_runs, name):
     with (run.out_dir / "turns.csv").open() as fh:
         reader = csv.DictReader(fh)
         turns = list(reader)
-    assert tuple(reader.fieldnames) == TURNS_CSV_COLUMNS + TURN_VALUE_KEYS
+    assert tuple(reader.fieldnames) == TURNS_CSV_COLUMNS + TURN_VALUE_KEYS + TURN_INTERVAL_COLUMNS
+    for t in turns:  # every scored turn carries its interval, and the interval holds the score
+        if t["edge_similarity"]:
+            low, value, high = (float(t[k]) for k in ("edge_similarity_low", "edge_similarity", "edge_similarity_high"))
+            assert 0 <= low <= value <= high <= 100, t
     assert all(t["direction"] in ("left", "right") and t["is_partial"] in ("0", "1") for t in turns)
     with (run.out_dir / "metrics.csv").open() as fh:
         reader = csv.DictReader(fh)
@@ -169,4 +178,6 @@ def test_metric_csvs_follow_their_schema(shared_clip_runs, name):
     for row in metrics:
         assert row["key"] in BY_KEY and row["unit"] == BY_KEY[row["key"]].unit
         assert row["value"] == "" or np.isfinite(float(row["value"]))  # never NaN, empty when unknown
+        if row["low"]:
+            assert float(row["low"]) <= float(row["value"]) <= float(row["high"]), row
     assert all(t["measurable"] == "0" for t in turns if t["is_partial"] == "1")
