@@ -14,7 +14,9 @@ process (as the evaluation harness does):
 Printed per clip: the run's edge similarity in each variant, its spread (max − min), the per-turn
 spread (turns matched to the labelled prompt's by their start frame, within 3 frames; p90 over the
 turns), the largest shift of a matched transition centre (frames), and how many turns each variant
-found. The goal a trustworthy score meets: run spread ≤ 3 points, per-turn p90 ≤ 6, boundaries ≤ 2 frames.
+found, and how many turn pairs differ by no more than their intervals allow (the half-widths
+combined: what a 90 % interval should hold about nine times in ten). The goal a trustworthy score
+meets: run spread ≤ 3 points, per-turn p90 ≤ 6, boundaries ≤ 2 frames.
 """
 
 from __future__ import annotations
@@ -149,6 +151,9 @@ def run_variant(clip: Path, variant: Variant, keep: Path | None = None) -> dict:
                 "start_frame": int(t["start_frame"]),
                 "direction": t["direction"],
                 "score": float(t["edge_similarity"]) if t["edge_similarity"] else None,
+                "interval": [float(t["edge_similarity_low"]), float(t["edge_similarity_high"])]
+                if t.get("edge_similarity_low")
+                else None,
             }
             for t in turns
         ]
@@ -195,10 +200,16 @@ def spreads(rows: list[dict]) -> dict:
     """
     ok = [r for r in rows if not r.get("error")]
     if not ok:
-        return {"run_spread": None, "turn_spread_p90": None, "max_transition_shift_frames": None, "unmatched_turns": 0}
+        return {
+            "run_spread": None,
+            "turn_spread_p90": None,
+            "max_transition_shift_frames": None,
+            "unmatched_turns": 0,
+            "intervals_hold": [0, 0],
+        }
     base = ok[0]
     scores = [r["run_score"] for r in ok if r.get("run_score") is not None]
-    turn_spreads, unmatched = [], 0
+    turn_spreads, unmatched, covered, compared = [], 0, 0, 0
     for turn in base["turns"]:
         if turn["score"] is None:
             continue
@@ -209,6 +220,9 @@ def spreads(rows: list[dict]) -> dict:
                 unmatched += 1
             else:
                 values.append(match["score"])
+                if turn.get("interval") and match.get("interval"):
+                    compared += 1
+                    covered += _within_intervals(turn, match)
         if len(values) > 1:  # a turn no other variant found is counted as unmatched, not as 0 spread
             turn_spreads.append(max(values) - min(values))
     shifts = []
@@ -222,7 +236,18 @@ def spreads(rows: list[dict]) -> dict:
         "turn_spread_p90": float(np.percentile(turn_spreads, 90)) if turn_spreads else None,
         "max_transition_shift_frames": int(max(shifts)) if shifts else None,
         "unmatched_turns": unmatched,
+        "intervals_hold": [covered, compared],
     }
+
+
+def _within_intervals(a: dict, b: dict) -> bool:
+    """Two variants' scores of a turn differ by no more than their intervals' half-widths combined.
+
+    >>> _within_intervals({"score": 80, "interval": [74, 86]}, {"score": 88, "interval": [80, 96]})
+    True
+    """
+    half = [(t["interval"][1] - t["interval"][0]) / 2 for t in (a, b)]
+    return abs(a["score"] - b["score"]) <= float(np.hypot(*half))
 
 
 def _nearest(turn: dict, turns: list[dict]) -> dict | None:
@@ -281,7 +306,8 @@ def print_report(report: dict) -> None:
             print(
                 f"  spread ({kind:<6}): run {_fmt(s['run_spread'])}, per-turn p90 {_fmt(s['turn_spread_p90'])}, "
                 f"transition shift {_fmt(s['max_transition_shift_frames'], 'd')} frames, "
-                f"unmatched turns {s['unmatched_turns']}"
+                f"unmatched turns {s['unmatched_turns']}, "
+                f"intervals hold {s['intervals_hold'][0]} of {s['intervals_hold'][1]} turn pairs"
             )
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from poser_pipeline.metrics.summary import RunMetrics, TurnMetrics
+from poser_pipeline.metrics.uncertainty import with_uncertainty
 
 MIN_TURNS = 2
 
@@ -42,7 +43,7 @@ RULES: tuple[TurnRule, ...] = (
         "inside_delay_ms",
         "above",
         100.0,
-        "Inside ski tips late in {side} turns: {mean:.0f} {unit} behind the outside ski on average (turns {turns}).",
+        "Inside ski tips late in {side} turns: {mean} {unit} behind the outside ski on average (turns {turns}).",
         "Tip both skis together from the start of the turn: roll both ankles at once; "
         "drill: 'railroad tracks' on an easy slope.",
         "ms",
@@ -52,7 +53,7 @@ RULES: tuple[TurnRule, ...] = (
         "mean_angle_diff_deg",
         "above",
         6.0,
-        "The skis tilt differently in {side} turns: {mean:.0f} {unit} apart on average up to the apex (turns {turns}).",
+        "The skis tilt differently in {side} turns: {mean} {unit} apart on average up to the apex (turns {turns}).",
         "Match the inside ski's edge to the outside ski's: lift the inside heel and tip it to the little toe; "
         "drill: 'javelin turns' then 'outside-ski-only / inside-ski-only' traverses.",
         "deg",
@@ -63,7 +64,7 @@ RULES: tuple[TurnRule, ...] = (
         "below",
         5.0,
         "Little angulation at the apex of {side} turns: the upper body leans with the legs "
-        "({mean:.0f} {unit} on average, turns {turns}).",
+        "({mean} {unit} on average, turns {turns}).",
         "Keep the upper body upright while the legs tip: 'hands on knees' or 'pole across the hips' drills.",
         "deg",
     ),
@@ -72,7 +73,7 @@ RULES: tuple[TurnRule, ...] = (
         "mean_counter_rotation_deg",
         "below",
         3.0,
-        "Shoulders turn with the skis in {side} turns ({mean:.0f} {unit} of counter-rotation, turns {turns}).",
+        "Shoulders turn with the skis in {side} turns ({mean} {unit} of counter-rotation, turns {turns}).",
         "Face the upper body down the hill through the turn; drill: 'pole plant to the fall line'.",
         "deg",
     ),
@@ -90,7 +91,10 @@ class Finding:
     apex_frames: list[int] = field(default_factory=list)
     values: dict[str, float] = field(default_factory=dict)
     evidence: list[dict[str, object]] = field(default_factory=list)
-    """Per turn (or score) read: ``turn``, ``apex_frame``, ``metric``, ``value`` and ``interval``."""
+    """Every turn (or score) read: ``turn``, ``apex_frame``, ``metric``, ``value`` and ``interval``.
+
+    ``turns`` are those of them that show the fault; the message's mean (± its interval) is over all.
+    """
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -160,21 +164,24 @@ def coaching_feedback(metrics: RunMetrics) -> list[Finding]:
             hits = [t for t in turns if _past(t.values[rule.metric], None, rule.threshold, rule.fires)]
             if len(hits) < MIN_TURNS or len(hits) < len(turns) / 2:
                 continue
-            if not _past(*_mean_interval(turns, rule.metric), rule.threshold, rule.fires):
+            mean, interval = _mean_interval(turns, rule.metric)
+            if not _past(mean, interval, rule.threshold, rule.fires):
                 continue  # as large as the noise: not said
-            mean = float(np.mean([t.values[rule.metric] for t in hits]))
             ids = [t.segment.index for t in hits]
             findings.append(
                 Finding(
                     key=f"{rule.key}_{side}",
                     message=rule.message.format(
-                        side=side, mean=mean, unit=rule.unit, turns=", ".join(str(i + 1) for i in ids)
+                        side=side,
+                        mean=with_uncertainty(mean, interval),
+                        unit=rule.unit,
+                        turns=", ".join(str(i + 1) for i in ids),
                     ),  # people count turns from 1 (the studio and CLI do); ``turns`` keeps the 0-based indices
                     focus=rule.focus,
                     turns=ids,
                     apex_frames=[t.segment.apex for t in hits],
                     values={rule.metric: mean},
-                    evidence=[_evidence(t, rule.metric) for t in hits],
+                    evidence=[_evidence(t, rule.metric) for t in turns],  # every turn the mean is over
                 )
             )
     left, right = metrics.values.get("edge_similarity_left"), metrics.values.get("edge_similarity_right")
