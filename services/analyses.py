@@ -210,14 +210,23 @@ def turns(*, session: Session, user: User, analysis_id: uuid.UUID, run_id: uuid.
     return turns_of(session, results_run(session=session, user=user, analysis_id=analysis_id, run_id=run_id))
 
 
-def turns_of(session: Session, found: FoundRun, segments: list[TurnSegment] | None = None) -> dict[str, Any]:
-    """Turn segments and transition windows of a run already found (no ownership check here).
+def turns_of(
+    session: Session,
+    found: FoundRun,
+    segments: list[TurnSegment] | None = None,
+    similarity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Turn segments (each with its edge similarity and interval) and transition windows of a run already found.
 
-    ``segments``: the run's segments when the caller has read them already.
+    No ownership check here. ``segments`` / ``similarity``: the run's segments and its
+    :func:`edge_similarity_of` when the caller has read them already.
     """
     fps = found.run.fps or 30.0
     if segments is None:
         segments = queries.list_turn_segments(session=session, run_id=found.run.id)
+    if similarity is None:
+        similarity = edge_similarity_of(session, found, segments)
+    scores = {t["segment_index"]: t for t in similarity["turns"]}
     return {
         "run_id": found.run.id,
         "fps": fps,
@@ -231,6 +240,8 @@ def turns_of(session: Session, found: FoundRun, segments: list[TurnSegment] | No
                 "is_partial": s.is_partial,
                 "measurable": s.measurable,
                 "confidence": s.confidence,
+                "edge_similarity": scores.get(s.segment_index, {}).get("edge_similarity"),
+                "edge_similarity_interval": scores.get(s.segment_index, {}).get("edge_similarity_interval"),
             }
             for s in segments
         ],

@@ -97,8 +97,8 @@ def load_results(
     """
     found = analyses.results_run(session=session, user=user, analysis_id=analysis_id, run_id=run_id)
     segments = queries.list_turn_segments(session=session, run_id=found.run.id)
-    turns = analyses.turns_of(session, found, segments)
     similarity = analyses.edge_similarity_of(session, found, segments)
+    turns = analyses.turns_of(session, found, segments, similarity)
     frames = queries.list_frames(session=session, run_id=found.run.id)
     downloads = _downloads(session, found, (*download_kinds, "run_json"))
     summary = _run_summary(storage, downloads.get("run_json", (None, ""))[0])

@@ -91,6 +91,18 @@ def test_results_come_from_the_latest_succeeded_run(api, factory, pipeline_resul
     assert similarity["edge_similarity_run"] == pytest.approx(pipeline_result.metrics.values["edge_similarity_run"])
     scored = [t for t in similarity["turns"] if t.get("edge_similarity") is not None]
     assert scored and all(0 <= t["edge_similarity"] <= 100 for t in scored)
+    assert similarity["edge_similarity_run_interval"] == pytest.approx(
+        list(pipeline_result.metrics.intervals["edge_similarity_run"])
+    )
+    computed = {t.segment.index: t for t in pipeline_result.metrics.turns}
+    for turn in scored:
+        expected = list(computed[turn["segment_index"]].intervals["edge_similarity"])
+        assert turn["edge_similarity_interval"] == pytest.approx(expected)
+    by_index = {s["segment_index"]: s for s in turns["segments"]}  # /turns carries each turn's score too
+    for turn in scored:
+        segment = by_index[turn["segment_index"]]
+        assert segment["edge_similarity"] == pytest.approx(turn["edge_similarity"])
+        assert segment["edge_similarity_interval"] == pytest.approx(turn["edge_similarity_interval"])
     assert api.delete(f"/api/analyses/{analysis_id}", headers=alice).status_code == 204
     assert api.get(f"/api/analyses/{analysis_id}", headers=alice).status_code == 404
     with factory() as session:
