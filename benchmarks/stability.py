@@ -120,7 +120,7 @@ def reencode(clip: Path, out: Path, name: str) -> float:
     return out_w / in_w
 
 
-def run_variant(clip: Path, variant: Variant, keep: Path | None = None) -> dict:
+def run_variant(clip: Path, variant: Variant, keep: Path | None = None, stable_crops: bool = False) -> dict:
     """Analyse ``clip`` as ``variant`` asks (in a child process); the run score, turns and transitions.
 
     With ``keep``, the variant's track and raw pose are saved as ``keep/CLIP/VARIANT.npz`` (for
@@ -130,6 +130,7 @@ def run_variant(clip: Path, variant: Variant, keep: Path | None = None) -> dict:
 
     os.environ.setdefault("GLOG_minloglevel", "2")
     from poser_pipeline.analyze import analyze
+    from poser_pipeline.settings import PipelineSettings
     from poser_pipeline.video.decode import probe_video
 
     row: dict = {"variant": variant.name, "error": None}
@@ -140,7 +141,8 @@ def run_variant(clip: Path, variant: Variant, keep: Path | None = None) -> dict:
                 source = Path(tmp) / f"{variant.encode}.mp4"
                 box = box * reencode(clip, source, variant.encode)
             fps = probe_video(source).fps
-            result = analyze(source, box, Path(tmp) / "out", at_s=variant.frame / fps)
+            settings = PipelineSettings(stable_crops=stable_crops)
+            result = analyze(source, box, Path(tmp) / "out", at_s=variant.frame / fps, settings=settings)
             with (Path(tmp) / "out" / "turns.csv").open() as fh:
                 turns = list(csv.DictReader(fh))
         if keep is not None:
@@ -270,11 +272,13 @@ def variants_of(labels: dict, kinds: set[str]) -> list[Variant]:
     return out
 
 
-def stability_of(clip: Path, kinds: set[str], keep: Path | None = None) -> dict:
+def stability_of(clip: Path, kinds: set[str], keep: Path | None = None, stable_crops: bool = False) -> dict:
     labels = json.loads(clip.with_name(clip.name + ".labels.json").read_text())
     variants = variants_of(labels, kinds)
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        rows = [pool.submit(run_variant, clip, v, keep).result() for v in variants]  # one at a time: 2 cores
+        rows = [
+            pool.submit(run_variant, clip, v, keep, stable_crops).result() for v in variants
+        ]  # one at a time: 2 cores
     by_kind = {
         kind: spreads([rows[0]] + [r for r in rows[1:] if r["variant"].startswith(prefix)])
         for kind, prefix in {
@@ -316,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("clips", nargs="+", type=Path)
     parser.add_argument("--variants", default="box,frame,encode", help="comma-separated: box, frame, encode")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON here")
+    parser.add_argument("--stable-crops", action="store_true", help="analyse with PipelineSettings.stable_crops")
     parser.add_argument("--keep", type=Path, default=None, help="save each variant's track and pose here (.npz)")
     args = parser.parse_args(argv)
     kinds = set(args.variants.split(","))
@@ -323,7 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown variants {sorted(kinds - {'box', 'frame', 'encode'})}")
     from poser_pipeline import PIPELINE_VERSION
 
-    report = {"pipeline_version": PIPELINE_VERSION, "clips": [stability_of(c, kinds, args.keep) for c in args.clips]}
+    report = {
+        "pipeline_version": PIPELINE_VERSION,
+        "clips": [stability_of(c, kinds, args.keep, args.stable_crops) for c in args.clips],
+    }
     print_report(report)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")

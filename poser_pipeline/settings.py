@@ -76,6 +76,13 @@ class PipelineSettings:
         Centred crop side as a multiple of the 90th-percentile box height.
     overlay_max_side_px : int
         Long side, pixels, of ``overlay.mp4`` (larger inputs are downscaled).
+    stable_crops : bool
+        Make the track independent of small differences in the user's box: the pose crop's side
+        snaps to steps of 2^(1/8) and its centre to 1/16 of its side, the box margins are the
+        defaults rather than learned from the drawn box, and BlazePose reads every frame on its
+        own (no state carried between frames). Two boxes a few percent apart then meet on the same
+        crop within a few frames and give the same track from there on. Off by default: pose costs
+        more per frame (``docs/accuracy.md``, "Stable crops").
     render_spill_max_mb : float
         Most disk, MiB, that the tracking pass may fill with the window's decoded
         frames so the render need not decode them again (4.3 MiB a 1080p
@@ -122,6 +129,7 @@ class PipelineSettings:
     centred_size_px: int = 640
     centred_box_scale: float = 2.2
     overlay_max_side_px: int = 1280
+    stable_crops: bool = False
     render_spill_max_mb: float = 3072.0
     x264_preset: str = "ultrafast"
     x264_crf: int = 23

@@ -41,14 +41,31 @@ class PoseResult:
         return np.concatenate([self.image_xy.min(axis=0), self.image_xy.max(axis=0)])
 
 
-def square_crop_transform(box: np.ndarray, scale: float, out_px: int) -> tuple[np.ndarray, float, np.ndarray]:
+#: Snapped crops: sides are powers of 2 ** (1 / SIDE_STEPS_PER_OCTAVE) px, centres multiples of side / CENTRE_STEPS.
+SIDE_STEPS_PER_OCTAVE = 8
+CENTRE_STEPS = 16
+
+
+def square_crop_transform(
+    box: np.ndarray, scale: float, out_px: int, *, snap: bool = False
+) -> tuple[np.ndarray, float, np.ndarray]:
     """Affine map from the frame to a square ``out_px`` crop centred on ``box``.
 
     Returns the 2x3 matrix, the crop side in frame pixels and its top-left
-    corner in frame pixels.
+    corner in frame pixels. With ``snap``, the side and centre are rounded to a
+    fixed grid, so nearby boxes give the very same crop.
+
+    >>> _, a, oa = square_crop_transform(np.array([100.0, 100, 200, 300]), 1.5, 384, snap=True)
+    >>> _, b, ob = square_crop_transform(np.array([101.0, 99, 202, 302]), 1.5, 384, snap=True)
+    >>> bool(a == b and (oa == ob).all())
+    True
     """
     cx, cy = (box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0
     side = max(box[2] - box[0], box[3] - box[1], 8.0) * scale
+    if snap:
+        side = 2.0 ** (np.round(np.log2(side) * SIDE_STEPS_PER_OCTAVE) / SIDE_STEPS_PER_OCTAVE)
+        step = side / CENTRE_STEPS
+        cx, cy = np.round(cx / step) * step, np.round(cy / step) * step
     origin = np.array([cx - side / 2.0, cy - side / 2.0])
     k = out_px / side
     matrix = np.array([[k, 0.0, -origin[0] * k], [0.0, k, -origin[1] * k]])
@@ -72,7 +89,7 @@ class BlazePoseEstimator:
 
     def __init__(self, settings: PipelineSettings, *, video_mode: bool = True) -> None:
         self._settings = settings
-        self._video_mode = video_mode
+        self._video_mode = video_mode and not settings.stable_crops  # carried state would keep tracks apart
         self._pose = None
         self._retry_pose = None
         self._retry_build: WarmBuild | None = None
@@ -153,7 +170,7 @@ class BlazePoseEstimator:
 
     def _run(self, model, frame_bgr: np.ndarray, box: np.ndarray, scale: float):
         out_px = self._settings.pose_input_px
-        matrix, side, origin = square_crop_transform(box, scale, out_px)
+        matrix, side, origin = square_crop_transform(box, scale, out_px, snap=self._settings.stable_crops)
         crop = cv2.warpAffine(
             frame_bgr, matrix, (out_px, out_px), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
         )

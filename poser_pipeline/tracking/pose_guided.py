@@ -93,8 +93,8 @@ class PoseGuidedTracker:
         self._velocity = np.zeros(2)
         self._frames_without_evidence = 0
         first_pose = self._pose.estimate(frame_bgr, self._box)
-        if margins is None:
-            margins = self.learn_margins(first_pose, self._box)
+        if margins is None:  # stable crops: margins learned from the drawn box would keep two tracks apart
+            margins = DEFAULT_MARGINS.copy() if settings.stable_crops else self.learn_margins(first_pose, self._box)
         self.margins = margins
         self.first = TrackStep(self._box.copy(), 1.0, False, "prompt", first_pose)
         self._appearance = None
