@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from poser_pipeline.metrics.uncertainty import half_width
+
 #: Seconds between reloads of a results page whose run is not finished.
 REFRESH_S = 5
 _STYLE = (
@@ -82,7 +84,7 @@ def _num(value: float | None) -> str:
 
 def _pm(interval: list[float] | None) -> str:
     """`` ± 6`` for an interval (half its width), empty without one."""
-    return "" if not interval else f" ± {(interval[1] - interval[0]) / 2:.0f}"
+    return "" if not interval else f" ± {half_width(interval):.0f}"
 
 
 def _summary(feedback: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from poser_pipeline.metrics.catalog import BY_KEY, SCORE_UNIT
 from poser_pipeline.metrics.edge_similarity import BEST_RUN_OF, best_consecutive_median, score_turn
 from poser_pipeline.metrics.edges import shin_parallelism_deg
 from poser_pipeline.metrics.series import FrameSeries
-from poser_pipeline.metrics.turns import Turn, TurnStructure
+from poser_pipeline.metrics.turns import Turn, TurnStructure, crossing_frame
 from poser_pipeline.settings import PipelineSettings
 
 #: A turn is measurable when at least this share of its frames had usable pose.
@@ -211,7 +211,7 @@ def _add_intervals(
             start = seg.start
             if seg.start_transition is not None:
                 t = structure.transitions[seg.start_transition]
-                start = uncertainty.crossing_near(signal, t.window_start, t.window_end)
+                start = crossing_frame(signal, t.window_start, t.window_end)
             apex = uncertainty.peak_near(signal, start, seg.end, 1 if seg.direction == "left" else -1)
             values = _turn_values(angles, seg, start, apex, fps, score=turn.measurable)
             turn_draws[i].append(values)

@@ -77,7 +77,7 @@ def _fill(x: np.ndarray) -> np.ndarray:
     return np.interp(t, t[ok], x[ok])
 
 
-def _crossing(signal: np.ndarray, a: int, b: int) -> int:
+def crossing_frame(signal: np.ndarray, a: int, b: int) -> int:
     """Frame in ``[a, b]`` where ``signal`` is closest to zero between two opposite leans."""
     segment = np.abs(signal[a : b + 1])
     return a + int(np.argmin(segment))
@@ -121,7 +121,7 @@ def segment_turns(
     transitions: list[Transition] = []
     for k in range(1, len(merged)):
         prev, new = merged[k - 1], merged[k]
-        center = _crossing(signal, prev[2], new[1])
+        center = crossing_frame(signal, prev[2], new[1])
         prev_peak = np.max(np.abs(signal[prev[1] : prev[2] + 1]))
         new_peak = np.max(np.abs(signal[new[1] : new[2] + 1]))
         start = center

@@ -86,19 +86,13 @@ def intervals_of(
     return out
 
 
-def crossing_near(signal: np.ndarray, a: int, b: int) -> int:
-    """Frame in ``[a, b]`` where ``signal`` is closest to zero (a transition's centre)."""
-    a, b = max(0, a), min(len(signal) - 1, b)
-    return a + int(np.nanargmin(np.abs(signal[a : b + 1])))
-
-
 def peak_near(signal: np.ndarray, a: int, b: int, sign: int) -> int:
     """Frame in ``[a, b]`` of the largest lean of ``sign`` (a turn's apex)."""
     a, b = max(0, a), min(len(signal) - 1, b)
     return a + int(np.nanargmax(sign * signal[a : b + 1]))
 
 
-def half_width(bounds: tuple[float, float] | None) -> float | None:
+def half_width(bounds: tuple[float, float] | list[float] | None) -> float | None:
     """Half the width of an interval (what "± x" shows); ``None`` without one."""
     return None if bounds is None else (bounds[1] - bounds[0]) / 2
 
@@ -112,4 +106,4 @@ def with_uncertainty(value: float, bounds: tuple[float, float] | list[float] | N
     text = f"{value:.{digits}f}"
     if bounds is None:
         return text
-    return f"{text} ± {(bounds[1] - bounds[0]) / 2:.{digits}f}"
+    return f"{text} ± {half_width(bounds):.{digits}f}"
