@@ -195,6 +195,20 @@ def _score(value: float | None, interval: list[float] | None = None) -> str:
     return "—" if value is None or not math.isfinite(value) else with_uncertainty(value, interval)
 
 
+def reference_caption(reference: dict[str, Any]) -> str | None:
+    """What the angles are measured against, in a sentence (``None`` against the camera: a warning says so)."""
+    if reference.get("evidence") != "lean_symmetry":
+        return None
+    roll, (low, high) = reference["camera_roll_deg"], reference["camera_roll_range_deg"]
+    camera = f"{abs(roll):.0f}° off level" if abs(roll) >= 0.5 else "level"
+    if high - low >= 2:
+        camera = f"rolling from {low:+.0f}° to {high:+.0f}°"
+    return (
+        f"Angles are measured against the snow: the camera was {camera} (± {reference['tilt_uncertainty_deg']:.0f}°, "
+        f"from the skier's lean over {reference['pairs']} pairs of turns)."
+    )
+
+
 def render(res: studio.Results, review: results_view_data.Review, *, downloads: bool) -> None:
     """The whole results view below the title: scores, turn picker, media, findings, charts, turn table.
 
@@ -213,6 +227,8 @@ def render(res: studio.Results, review: results_view_data.Review, *, downloads: 
     turns_col.metric("Turns", f"{len(segments)}", help=f"{len(measurable)} measurable")
     for warning in res.warnings:
         st.warning(warning)
+    if caption := reference_caption(res.reference):
+        st.caption(caption)
 
     selected = chosen_turn(run_key, segments)
     if segments:

@@ -14,9 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from poser_pipeline.metrics.series import compute_frame_series
-from poser_pipeline.metrics.summary import summarize_run
-from poser_pipeline.metrics.turns import segment_turns
+from poser_pipeline.metrics.measure import measure_run
 from poser_pipeline.synthetic.skier import SkierParams, generate_run
 
 #: The example skier: 6 turns seen from behind, inside ski 120 ms late in left turns, 1 cm noise.
@@ -42,9 +40,8 @@ class SampleResult:
 def sample_result(params: SkierParams = SAMPLE_PARAMS) -> SampleResult:
     """Generate the synthetic run and compute its turns and edge similarity (about 0.1 s)."""
     run = generate_run(params)
-    series = compute_frame_series(run.world_xyz, ~run.truth["dropped"], fps=run.fps)
-    structure = segment_turns(series.turn_signal_raw, fps=run.fps)
-    metrics = summarize_run(series, structure, fps=run.fps)
+    measured = measure_run(run.world_xyz, ~run.truth["dropped"], fps=run.fps)
+    series, structure, metrics = measured.series, measured.turns, measured.metrics
     turns = {
         "fps": run.fps,
         "segments": [

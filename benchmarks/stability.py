@@ -168,6 +168,81 @@ def run_variant(clip: Path, variant: Variant, keep: Path | None = None, stable_c
 _KEPT_FIELDS = ("timestamps_ms", "boxes", "confidence", "lost", "image_xy", "world_xyz", "visibility")
 
 
+def remeasure(path: Path, settings) -> tuple[dict, object]:
+    """A kept variant (:func:`save_kept`) measured again with ``settings``, no pose run: its row and measurement."""
+    from poser_pipeline.analyze import usable_pose
+    from poser_pipeline.metrics.measure import measure_run
+
+    tracking, fps = load_kept(path)
+    measured = measure_run(
+        tracking.world_xyz,
+        usable_pose(tracking, settings),
+        fps=fps,
+        settings=settings,
+        image_xy=tracking.image_xy,
+        boxes_xy=tracking.boxes,
+    )
+    turns = [
+        {
+            "start_frame": int(t.segment.start),
+            "direction": t.segment.direction,
+            "score": t.values.get("edge_similarity"),
+            "interval": list(t.intervals["edge_similarity"]) if "edge_similarity" in t.intervals else None,
+        }
+        for t in measured.metrics.turns
+    ]
+    row = {
+        "variant": path.stem,
+        "error": None,
+        "run_score": measured.metrics.values.get("edge_similarity_run"),
+        "turns": turns,
+        "transitions": [int(t.center) for t in measured.turns.transitions],
+    }
+    row["reference"] = measured.reference.summary()
+    return row, measured
+
+
+def side_peaks_deg(measured) -> dict[str, float | None]:
+    """Mean peak edge of the outside ski in complete left and right turns, deg (``None``: no such turn)."""
+    out: dict[str, float | None] = {}
+    for side in ("left", "right"):
+        peaks = [
+            t.values["peak_edge_outside_deg"]
+            for t in measured.metrics.turns
+            if t.segment.direction == side and not t.segment.is_partial and "peak_edge_outside_deg" in t.values
+        ]
+        out[side] = float(np.mean(peaks)) if peaks else None
+    return out
+
+
+def kept_report(keep: Path, level_to_snow: bool) -> dict:
+    """The stability report of every clip kept under ``keep``, measured again (``--from-kept``)."""
+    from poser_pipeline.settings import PipelineSettings
+
+    settings = PipelineSettings(level_to_snow=level_to_snow)
+    clips = []
+    for folder in sorted(p for p in keep.iterdir() if p.is_dir()):
+        paths = sorted(folder.glob("*.npz"), key=lambda p: (p.stem != "labelled", p.stem))
+        measured = [remeasure(p, settings) for p in paths]
+        rows = [row for row, _ in measured]
+        by_kind = {
+            kind: spreads([rows[0]] + [r for r in rows[1:] if r["variant"].startswith(prefix)])
+            for kind, prefix in {"box": ("grow", "shrink", "shift"), "encode": ("encode",)}.items()
+        }
+        labelled = measured[0][1]
+        clips.append(
+            {
+                "file": folder.name,
+                "variants": rows,
+                "all": spreads(rows),
+                "by_kind": by_kind,
+                "reference": labelled.reference.summary(),
+                "side_peaks_deg": side_peaks_deg(labelled),
+            }
+        )
+    return {"level_to_snow": level_to_snow, "clips": clips}
+
+
 def save_kept(path: Path, tracking, fps: float) -> None:
     """Write a track's arrays (and the clip's ``fps``) to ``path`` (``.npz``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -295,9 +370,23 @@ def _fmt(v: object, spec: str = ".1f") -> str:
     return "–" if v is None else format(v, spec)
 
 
+def _plain(value: object) -> object:
+    """NumPy scalars as the JSON numbers they are."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def print_report(report: dict) -> None:
     for clip in report["clips"]:
         print(f"\n{clip['file']}")
+        if "reference" in clip:
+            ref, peaks = clip["reference"], clip["side_peaks_deg"]
+            print(
+                f"  reference: {ref['evidence']} ({ref['pairs']} pairs), camera roll {ref['camera_roll_deg']}° "
+                f"± {ref['tilt_uncertainty_deg']}°; outside-ski peak edge left turns {_fmt(peaks['left'])}°, "
+                f"right turns {_fmt(peaks['right'])}°"
+            )
         for r in clip["variants"]:
             if r["error"]:
                 print(f"  {r['variant']:<22} error: {r['error']}")
@@ -317,12 +406,28 @@ def print_report(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("clips", nargs="+", type=Path)
+    parser.add_argument("clips", nargs="*", type=Path)
     parser.add_argument("--variants", default="box,frame,encode", help="comma-separated: box, frame, encode")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON here")
     parser.add_argument("--stable-crops", action="store_true", help="analyse with PipelineSettings.stable_crops")
     parser.add_argument("--keep", type=Path, default=None, help="save each variant's track and pose here (.npz)")
+    parser.add_argument(
+        "--from-kept",
+        action="store_true",
+        help="measure the tracks saved under --keep again (no pose run; CLIPS are ignored)",
+    )
+    parser.add_argument(
+        "--against-camera", action="store_true", help="with --from-kept: read angles against the camera's vertical"
+    )
     args = parser.parse_args(argv)
+    if args.from_kept:
+        if args.keep is None:
+            parser.error("--from-kept needs --keep DIR")
+        report = kept_report(args.keep, level_to_snow=not args.against_camera)
+        print_report(report)
+        if args.out:
+            args.out.write_text(json.dumps(report, indent=2, default=_plain) + "\n")
+        return 0
     kinds = set(args.variants.split(","))
     if not kinds <= {"box", "frame", "encode"}:
         parser.error(f"unknown variants {sorted(kinds - {'box', 'frame', 'encode'})}")

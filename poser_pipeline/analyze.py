@@ -22,10 +22,10 @@ from poser_pipeline.errors import PoserInputError
 from poser_pipeline.export.frames import phase_columns, write_frames_csv
 from poser_pipeline.export.metrics import write_metrics_csv, write_turns_csv
 from poser_pipeline.export.run_json import run_summary, write_run_json
-from poser_pipeline.metrics.fallback import choose_turn_signal
-from poser_pipeline.metrics.series import FrameSeries, compute_frame_series
-from poser_pipeline.metrics.summary import RunMetrics, summarize_run
-from poser_pipeline.metrics.turns import TurnStructure, segment_turns
+from poser_pipeline.metrics.measure import measure_run
+from poser_pipeline.metrics.series import FrameSeries
+from poser_pipeline.metrics.summary import RunMetrics
+from poser_pipeline.metrics.turns import TurnStructure
 from poser_pipeline.pose.skeleton import CORE_LANDMARKS
 from poser_pipeline.pose.smooth import smooth_series
 from poser_pipeline.progress import STAGES, OverallProgress, ProgressFn, RunProgressFn, no_progress
@@ -131,7 +131,15 @@ def analyze(
             world_smooth = smooth_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
         stage_progress("smooth", 1, 1)
         with clock("metrics"):
-            series, turns, metrics = _measure(tracking, usable, info.fps, settings)
+            measured = measure_run(
+                tracking.world_xyz,
+                usable,
+                fps=info.fps,
+                settings=settings,
+                image_xy=tracking.image_xy,
+                boxes_xy=tracking.boxes,
+            )
+            series, turns, metrics = measured.series, measured.turns, measured.metrics
         with clock("render"):
             out_w, out_h, _ = overlay_size(info.width, info.height, settings.overlay_max_side_px)
             source = window_frames(
@@ -209,17 +217,6 @@ class StageClock:
 def usable_pose(tracking: TrackingResult, settings: PipelineSettings) -> np.ndarray:
     """``(T,)`` bool: frames whose pose the metrics may use (tracked, core joints visible)."""
     return tracking.has_pose & ~tracking.lost & (core_visibility(tracking.visibility) >= settings.min_pose_visibility)
-
-
-def _measure(
-    tracking: TrackingResult, usable: np.ndarray, fps: float, settings: PipelineSettings
-) -> tuple[FrameSeries, TurnStructure, RunMetrics]:
-    """Per-frame series, turns on the chosen turn signal, and the run's and turns' metrics."""
-    series = compute_frame_series(tracking.world_xyz, usable, fps=fps, settings=settings, image_xy=tracking.image_xy)
-    signal, signal_source = choose_turn_signal(series.turn_signal_raw, tracking.boxes, usable, fps=fps)
-    turns = segment_turns(signal, fps=fps, settings=settings)
-    metrics = summarize_run(series, turns, fps=fps, timing_source=signal_source, settings=settings)
-    return series, turns, metrics
 
 
 def _track_and_spill(

@@ -68,6 +68,10 @@ class PipelineSettings:
         below it (a straight glide, noise) no transition is found.
     turn_min_duration_s : float
         Shortest turn, s; quicker sign changes are wobble, not turns.
+    level_to_snow : bool
+        Read edge angles, inclination and the turn signal against the snow rather than the camera's
+        vertical, levelling a rolled camera or sideways slope from the symmetry of the skier's lean
+        (:mod:`poser_pipeline.metrics.reference`).
     camera_cutoff_hz : float
         Low-pass cut-off, Hz, of the centred replay's virtual-camera path.
     centred_size_px : int
@@ -125,6 +129,7 @@ class PipelineSettings:
     turn_cutoff_hz: float = 1.5
     turn_min_amplitude_deg: float = 4.0
     turn_min_duration_s: float = 0.4
+    level_to_snow: bool = True
     camera_cutoff_hz: float = 0.7
     centred_size_px: int = 640
     centred_box_scale: float = 2.2

@@ -38,6 +38,7 @@ class Results:
     downloads: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind → (storage key, file name)
     feedback: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    reference: dict[str, Any] = field(default_factory=dict)  # run.json ``metrics.reference``: what angles are against
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def load_results(
         downloads=downloads,
         feedback=list(summary.get("feedback") or []),
         warnings=[str(w) for w in summary.get("warnings") or []],
+        reference=dict((summary.get("metrics") or {}).get("reference") or {}),
     )
 
 

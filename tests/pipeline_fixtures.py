@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 
 from poser_pipeline.analyze import analyze
-from poser_pipeline.metrics.series import compute_frame_series
-from poser_pipeline.metrics.summary import summarize_run
-from poser_pipeline.metrics.turns import segment_turns
+from poser_pipeline.metrics.measure import measure_run
 from poser_pipeline.synthetic.skier import SkierParams, generate_run
 from poser_pipeline.synthetic.video import write_moving_figure_clip
 
@@ -21,9 +19,8 @@ def pipeline_result(tmp_path_factory):
     result = analyze(folder / "clip.mp4", truth[0], folder / "out")
     # give it turns and metrics to carry: the synthetic 3D skier's series in place of the empty pose
     skier = generate_run(SkierParams(n_turns=3, fps=25.0, noise_m=0.01, seed=4))
-    result.series = compute_frame_series(skier.world_xyz, ~skier.truth["dropped"], fps=25.0)
-    result.turns = segment_turns(result.series.turn_signal_raw, fps=25.0)
-    result.metrics = summarize_run(result.series, result.turns, fps=25.0)
+    measured = measure_run(skier.world_xyz, ~skier.truth["dropped"], fps=25.0)
+    result.series, result.turns, result.metrics = measured.series, measured.turns, measured.metrics
     n = len(skier.world_xyz)
     tracking = result.tracking
     tracking.timestamps_ms = np.arange(n) * 40.0

@@ -51,6 +51,8 @@ def run_summary(
         warnings.append(f"body pose found on only {pose_share:.0%} of frames (small, blurred or hidden skier)")
     if tracked_share < 0.9:
         warnings.append(f"the skier was tracked on only {tracked_share:.0%} of frames")
+    if metrics.measurable and metrics.reference.get("evidence") == "none" and metrics.reference.get("note"):
+        warnings.append(str(metrics.reference["note"]))  # scores stand, but the edges may carry the camera's tilt
     sources, counts = np.unique(tracking.source.astype(str), return_counts=True)
     return {
         "pipeline_version": PIPELINE_VERSION,
@@ -77,6 +79,7 @@ def run_summary(
             "intervals": {key: list(bounds) for key, bounds in metrics.intervals.items()},
             "interval_share": INTERVAL_SHARE,
             "noise_sd_deg": metrics.noise_sd_deg,
+            "reference": metrics.reference,
             "reasons": metrics.reasons,
             "notes": metrics.notes,
             "metrics_csv_version": METRICS_CSV_VERSION,

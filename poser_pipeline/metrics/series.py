@@ -36,10 +36,16 @@ class FrameSeries:
     counter_rotation_deg: np.ndarray
     shin_parallelism_deg: np.ndarray
     valid: np.ndarray
-    skis_face_camera: np.ndarray
+    forward_depth_cosine: np.ndarray
+    """Cosine between the skis' direction and the camera's depth axis: +1 skiing away, −1 toward it."""
     leg_length_px: np.ndarray
     noise_sd_deg: dict[str, float] = field(default_factory=dict)
     """Per angle series (attribute name): the landmark noise of one frame, deg (:func:`noise_sd`)."""
+
+    @property
+    def skis_face_camera(self) -> np.ndarray:
+        """``(T,)`` bool: the skis point within 60° of the camera's axis, so their tilt across is seen."""
+        return np.abs(self.forward_depth_cosine) >= MIN_FORWARD_DEPTH_COSINE
 
     @property
     def turn_signal_raw(self) -> np.ndarray:
@@ -124,7 +130,7 @@ def compute_frame_series(
         **angles,
         shin_parallelism_deg=shin_parallelism_deg(edge_l, edge_r),
         valid=valid,
-        skis_face_camera=np.abs(forward[:, 2]) >= MIN_FORWARD_DEPTH_COSINE,
+        forward_depth_cosine=forward[:, 2],
         leg_length_px=_leg_length_px(image_xy, valid) if image_xy is not None else np.full(len(valid), np.nan),
         noise_sd_deg={name: noise_sd(raw[name], angles[name]) for name in angles},
     )

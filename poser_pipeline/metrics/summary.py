@@ -11,6 +11,7 @@ from poser_pipeline.metrics import uncertainty
 from poser_pipeline.metrics.catalog import BY_KEY, SCORE_UNIT
 from poser_pipeline.metrics.edge_similarity import BEST_RUN_OF, best_consecutive_median, score_turn
 from poser_pipeline.metrics.edges import shin_parallelism_deg
+from poser_pipeline.metrics.reference import SnowReference, camera_vertical
 from poser_pipeline.metrics.series import FrameSeries
 from poser_pipeline.metrics.turns import Turn, TurnStructure, crossing_frame
 from poser_pipeline.settings import PipelineSettings
@@ -44,6 +45,8 @@ class RunMetrics:
     intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
     noise_sd_deg: dict[str, float] = field(default_factory=dict)
     """The per-frame landmark noise the intervals were propagated from (``FrameSeries.noise_sd_deg``)."""
+    reference: dict[str, object] = field(default_factory=dict)
+    """What the angles were measured against (:meth:`~poser_pipeline.metrics.reference.SnowReference.summary`)."""
 
 
 def _into_turn(x: np.ndarray, direction: str) -> np.ndarray:
@@ -53,6 +56,8 @@ def _into_turn(x: np.ndarray, direction: str) -> np.ndarray:
 
 #: The angle series the turn values are computed from (attributes of :class:`FrameSeries`).
 ANGLE_SERIES = ("edge_left_deg", "edge_right_deg", "inclination_deg", "angulation_deg", "counter_rotation_deg")
+#: Those measured against the reference: its uncertainty moves them together (a difference of two does not move).
+TILTED_SERIES = ("edge_left_deg", "edge_right_deg", "inclination_deg")
 #: Turn values that carry an interval (all but the duration, which the turn structure fixes).
 UNCERTAIN_TURN_KEYS = (
     "edge_similarity",
@@ -171,10 +176,12 @@ def _add_intervals(
     fps: float,
     draws: int,
     settings: PipelineSettings,
+    tilt_sd_deg: float,
 ) -> list[dict[str, float | None]]:
     """Fill each turn's ``intervals`` by propagating the measurement noise (:mod:`.uncertainty`); the run's.
 
-    Each draw perturbs every angle series and the turn signal, finds each turn's start (near its
+    Each draw perturbs every angle series and the turn signal, shifts the frontal angles by one draw
+    of the reference's tilt (standard error ``tilt_sd_deg``), finds each turn's start (near its
     transition) and apex again, and recomputes its values; the run's scores come from the same draw
     (returned, one dict per draw).
     """
@@ -198,11 +205,16 @@ def _add_intervals(
         cutoff_hz=settings.turn_cutoff_hz,
         rng=rng,
     )
+    # its own stream: a clip read against the camera (no tilt to draw) keeps the same landmark-noise draws
+    tilts = np.random.default_rng(uncertainty.SEED + 1).normal(0.0, 1.0, draws) * tilt_sd_deg
     turn_draws: list[list[dict[str, float]]] = [[] for _ in turns]
     run_draws: list[dict[str, float | None]] = []
     for k in range(draws):
-        angles = {name: getattr(series, name) + noise[name][:, k] for name in ANGLE_SERIES}
-        signal = structure.signal_deg + signal_noise[:, k]
+        angles = {
+            name: getattr(series, name) + noise[name][:, k] + (tilts[k] if name in TILTED_SERIES else 0.0)
+            for name in ANGLE_SERIES
+        }
+        signal = structure.signal_deg + signal_noise[:, k] + tilts[k]
         scored: list[tuple[str, float]] = []
         for i, turn in enumerate(turns):
             seg = turn.segment
@@ -231,23 +243,31 @@ def summarize_run(
     timing_source: str = "pose",
     draws: int = uncertainty.DEFAULT_DRAWS,
     settings: PipelineSettings | None = None,
+    reference: SnowReference | None = None,
 ) -> RunMetrics:
     """Score every turn and the run, each value with its interval. Partial and unmeasurable turns never enter a score.
 
     ``draws`` noise draws give the intervals (:mod:`poser_pipeline.metrics.uncertainty`); 0 gives none.
+    ``reference`` is what ``series`` was measured against (:mod:`poser_pipeline.metrics.reference`):
+    its uncertainty enters the intervals and its note the run's notes. Without one, the series are
+    taken as read against the camera's vertical.
 
     ``timing_source`` ``"track"`` means turns were timed from the skier's path
     (pose mostly missing): their confidence is halved and they say so.
     """
+    settings = settings or PipelineSettings()
+    reference = reference or camera_vertical(len(series.valid))
     turns = [_turn_metrics(seg, series, fps) for seg in structure.segments]
-    run_draws = _add_intervals(turns, series, structure, fps, draws, settings or PipelineSettings()) if draws else []
+    run_draws = (
+        _add_intervals(turns, series, structure, fps, draws, settings, reference.tilt_uncertainty_deg) if draws else []
+    )
     if timing_source == "track":
         for t in turns:
             t.confidence *= 0.5
             t.reasons.append("turn timed from the skier's path: pose mostly missing")
     scored = [t for t in turns if t.measurable and "edge_similarity" in t.values]
     complete = [t for t in turns if not t.segment.is_partial]
-    notes, reasons = [], []
+    notes, reasons = [reference.note] if reference.note else [], []
     values: dict[str, float | None] = {"turn_count": float(len(complete))}
     values.update(_run_scores([(t.segment.direction, t.values["edge_similarity"]) for t in scored]))
     if scored and len(scored) < BEST_RUN_OF:
@@ -267,4 +287,5 @@ def summarize_run(
         notes=notes,
         intervals=_bounded(uncertainty.intervals_of(values, run_draws, list(UNCERTAIN_RUN_KEYS))),
         noise_sd_deg={k: round(v, 2) for k, v in series.noise_sd_deg.items() if np.isfinite(v)},
+        reference=reference.summary(),
     )

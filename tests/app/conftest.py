@@ -127,9 +127,7 @@ def seed_synthetic_run(
 
     from db import queries
     from poser_pipeline.metrics.feedback import coaching_feedback
-    from poser_pipeline.metrics.series import compute_frame_series
-    from poser_pipeline.metrics.summary import summarize_run
-    from poser_pipeline.metrics.turns import segment_turns
+    from poser_pipeline.metrics.measure import measure_run
     from poser_pipeline.synthetic.skier import SkierParams, generate_run
     from services import run_payloads
     from services.reporter import DbRunReporter
@@ -140,9 +138,8 @@ def seed_synthetic_run(
     valid = ~run.truth["dropped"]
     if lost is not None:
         valid[lost[0] : lost[1]] = False
-    series = compute_frame_series(run.world_xyz, valid, fps=run.fps, image_xy=run.image_xy)
-    structure = segment_turns(series.turn_signal_raw, fps=run.fps)
-    metrics = summarize_run(series, structure, fps=run.fps)
+    measured = measure_run(run.world_xyz, valid, fps=run.fps, image_xy=run.image_xy)
+    series, structure, metrics = measured.series, measured.turns, measured.metrics
     n = len(valid)
     box = (100.0, 40.0, 220.0, 220.0)
     tracking = SimpleNamespace(
@@ -167,7 +164,12 @@ def seed_synthetic_run(
         video = Path(tmp) / "overlay.mp4"
         _write_numbered_video(video, n, run.fps)
         run_json = Path(tmp) / "run.json"
-        run_json.write_text(json.dumps({"feedback": [f.as_dict() for f in coaching_feedback(metrics)], "warnings": []}))
+        summary = {
+            "feedback": [f.as_dict() for f in coaching_feedback(metrics)],
+            "warnings": [],
+            "metrics": {"reference": metrics.reference},
+        }
+        run_json.write_text(json.dumps(summary))
         files = {"overlay_video": video, "run_json": run_json} | ({"centred_video": video} if centred else {})
         for kind, path in files.items():
             name, content_type = run_payloads.ARTIFACT_FILES[kind]

@@ -155,3 +155,17 @@ def test_the_apex_frame_is_decoded_from_the_stored_overlay(svc: Services):
         url = results_view_data.jpeg_data_url(image)
         jpeg = np.frombuffer(base64.b64decode(url.removeprefix("data:image/jpeg;base64,")), np.uint8)
         assert frame_number_in(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)[:, :, ::-1]) == seg["apex_frame"]
+
+
+def test_the_page_says_what_the_angles_are_measured_against(svc: Services):
+    """A camera rolled 12°: the page says the angles were levelled to the snow, and by how much."""
+    from poser_pipeline.synthetic.skier import SkierParams
+
+    at = signed_in_app(svc, EMAIL)
+    params = SkierParams(camera_roll_deg=12.0, noise_m=0.01, seed=1)
+    at.session_state["analysis_id"] = str(seed_synthetic_run(svc, EMAIL, params=params))
+    at.switch_page("app/pages/results.py").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption if "measured against the snow" in c.value]
+    assert len(captions) == 1 and "the camera was 12° off level" in captions[0], [c.value for c in at.caption]
+    assert not [w.value for w in at.warning if "camera's vertical" in w.value]

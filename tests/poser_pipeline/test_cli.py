@@ -61,6 +61,7 @@ def test_run_json_describes_the_run(cli_run):
     assert set(run["seconds"]) >= {"probe", "track_pose", "smooth", "render", "export"}
     assert any("no person" in w for w in run["warnings"])
     assert "no person" in result.stderr  # the user is told, not only the file
+    assert run["metrics"]["reference"]["evidence"] == "none" and run["metrics"]["reference"]["note"]
 
 
 def test_overlay_is_h264_at_source_fps(cli_run):

@@ -37,6 +37,8 @@ def test_boxes_a_little_apart_meet_on_the_same_track(tmp_path):
     for other in runs[1:]:
         same = np.isclose(other.tracking.image_xy, base.tracking.image_xy, atol=1e-6).all(axis=(1, 2))
         assert same[10:].mean() >= 0.9, same.mean()  # met within a few frames, together from there on
+        # the snow reference is read from the whole clip, the frames before the tracks meet included:
+        # the run score may move, but by less than a point (well within its interval)
         assert other.metrics.values["edge_similarity_run"] == pytest.approx(
-            base.metrics.values["edge_similarity_run"], abs=0.5
+            base.metrics.values["edge_similarity_run"], abs=1.0
         )

@@ -71,14 +71,11 @@ def test_side_view_and_tiny_skier_are_not_measurable():
     assert not side.measurable and side.values["edge_similarity_run"] is None
     assert all("from the side" in " ".join(t.reasons) for t in side.turns if not t.segment.is_partial)
 
-    from poser_pipeline.metrics.series import compute_frame_series
-    from poser_pipeline.metrics.summary import summarize_run
-    from poser_pipeline.metrics.turns import segment_turns
+    from poser_pipeline.metrics.measure import measure_run
     from poser_pipeline.synthetic.skier import SkierParams, generate_run
 
     run = generate_run(SkierParams(seed=8, **NOISY))
     tiny = (run.image_xy - 960) * 0.15 + 960  # the same skier ~17 px from hip to ankle
-    series = compute_frame_series(run.world_xyz, ~run.truth["dropped"], fps=run.fps, image_xy=tiny)
-    metrics = summarize_run(series, segment_turns(series.turn_signal_raw, fps=run.fps), fps=run.fps)
+    metrics = measure_run(run.world_xyz, ~run.truth["dropped"], fps=run.fps, image_xy=tiny).metrics
     assert not metrics.measurable
     assert any("too small" in r for t in metrics.turns for r in t.reasons)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from poser_pipeline.metrics.feedback import coaching_feedback
-from poser_pipeline.metrics.series import compute_frame_series
-from poser_pipeline.metrics.summary import summarize_run
-from poser_pipeline.metrics.turns import segment_turns
+from poser_pipeline.metrics.measure import measure_run
 from poser_pipeline.synthetic.skier import SkierParams, generate_run
 from tests.poser_pipeline.metrics.test_turns_and_edges import NOISY, analyse
 
@@ -52,7 +50,6 @@ def test_no_findings_from_unmeasurable_turns():
     """Low visibility through the middle turns: those turns are not measurable and give no advice."""
     run = generate_run(SkierParams(inside_delay_s=0.15, low_visibility=((0.5, 9.0),), **NOISY))
     usable = ~run.truth["dropped"] & (np.nan_to_num(run.visibility[:, 11:29].mean(axis=1)) >= 0.5)
-    series = compute_frame_series(run.world_xyz, usable, fps=run.fps)
-    metrics = summarize_run(series, segment_turns(series.turn_signal_raw, fps=run.fps), fps=run.fps)
+    metrics = measure_run(run.world_xyz, usable, fps=run.fps).metrics
     assert not metrics.measurable
     assert coaching_feedback(metrics) == []

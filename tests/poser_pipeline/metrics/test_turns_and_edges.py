@@ -8,9 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from poser_pipeline.metrics.series import compute_frame_series
-from poser_pipeline.metrics.summary import summarize_run
-from poser_pipeline.metrics.turns import segment_turns
+from poser_pipeline.metrics.measure import measure_run
 from poser_pipeline.synthetic.skier import VIEWS, SkierParams, generate_run
 
 NOISY = {"noise_m": 0.02, "noise_px": 2.0, "drop_fraction": 0.05}
@@ -18,9 +16,8 @@ NOISY = {"noise_m": 0.02, "noise_px": 2.0, "drop_fraction": 0.05}
 
 def analyse(**kwargs):
     run = generate_run(SkierParams(**kwargs))
-    series = compute_frame_series(run.world_xyz, ~run.truth["dropped"], fps=run.fps)
-    structure = segment_turns(series.turn_signal_raw, fps=run.fps)
-    return run, series, structure, summarize_run(series, structure, fps=run.fps)
+    m = measure_run(run.world_xyz, ~run.truth["dropped"], fps=run.fps)
+    return run, m.series, m.turns, m.metrics
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -84,9 +81,8 @@ def test_one_turn_only_and_all_frames_lost_are_not_measurable_without_nan_crash(
     assert len([s for s in structure.segments if not s.is_partial]) == 1
     assert metrics.values["turn_count"] == 1
     run = generate_run(SkierParams(**NOISY))
-    series = compute_frame_series(run.world_xyz, np.zeros(len(run.world_xyz), bool), fps=run.fps)
-    structure = segment_turns(series.turn_signal_raw, fps=run.fps)
-    metrics = summarize_run(series, structure, fps=run.fps)
+    m = measure_run(run.world_xyz, np.zeros(len(run.world_xyz), bool), fps=run.fps)
+    structure, metrics = m.turns, m.metrics
     assert structure.segments == [] and not metrics.measurable
 
 
