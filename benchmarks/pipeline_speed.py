@@ -1,8 +1,8 @@
 """Speed and memory of the CPU pipeline on one clip.
 
 Usage: ``python benchmarks/pipeline_speed.py CLIP [--box X1,Y1,X2,Y2] [--at S]
-[--repeat N] [--loop-s S] [--pose-threads N] [--render-spill-mb MB]`` (the box defaults to the prompt
-in ``CLIP.labels.json`` beside the clip).
+[--repeat N] [--loop-s S] [--pose-threads N] [--render-spill-mb MB] [--[no-]stable-crops]``
+(the box defaults to the prompt in ``CLIP.labels.json`` beside the clip).
 
 Each repetition runs in a fresh process (so peak RSS is that run's own) and
 times decode-only, decode + BGR and the whole analysis of the same clip back
@@ -200,6 +200,12 @@ def main() -> None:
         default=PipelineSettings().render_spill_max_mb,
         help="render_spill_max_mb (0: the render decodes the clip again)",
     )
+    parser.add_argument(
+        "--stable-crops",
+        action=argparse.BooleanOptionalAction,
+        default=PipelineSettings().stable_crops,
+        help="PipelineSettings.stable_crops (default: the setting's default)",
+    )
     args = parser.parse_args()
     box, at = args.box and parse_box(args.box).tolist(), args.at
     labels = args.clip.with_name(args.clip.name + ".labels.json")
@@ -209,9 +215,14 @@ def main() -> None:
         prompt = json.loads(labels.read_text())["prompt"]
         box, at = prompt["box"], prompt["frame"] / probe_video(args.clip).fps
 
-    settings_kw = {"pose_threads": args.pose_threads, "render_spill_max_mb": args.render_spill_mb}
+    settings_kw = {
+        "pose_threads": args.pose_threads,
+        "render_spill_max_mb": args.render_spill_mb,
+        "stable_crops": args.stable_crops,
+    }
     runs = [run_child(args.clip, box, at, None, settings_kw) for _ in range(args.repeat)]
-    report(f"{args.clip.name} (pose threads {args.pose_threads})", runs)
+    crops = "stable crops" if args.stable_crops else "tracked crops"
+    report(f"{args.clip.name} (pose threads {args.pose_threads}, {crops})", runs)
     if args.loop_s > 0:
         with tempfile.TemporaryDirectory() as tmp:
             looped = loop_clip(args.clip, Path(tmp) / f"looped{args.clip.suffix}", args.loop_s)
