@@ -50,6 +50,8 @@ MIN_PAIRS = 2
 #: A roll beyond this, deg, is not a camera held to film a skier (the synthetic camera rolls ±20°):
 #: the lean it came from is not a turn pair's.
 MAX_CAMERA_ROLL_DEG = 30.0
+#: What every note of an unlevelled clip ends with.
+_AGAINST_CAMERA = "angles are read against the camera's vertical"
 #: An apex is used only if pose was usable within this many frames of it.
 _APEX_POSE_FRAMES = 2
 
@@ -212,8 +214,7 @@ def measure_against_snow(
         return series, camera_vertical(n, "levelling to the snow is turned off: angles are read against the camera")
     found = lean_tilt(series, fps=fps, settings=settings)
     if found is None:
-        note = "no pair of opposite turns to level the snow from: angles are read against the camera's vertical"
-        return series, camera_vertical(n, note)
+        return series, camera_vertical(n, f"no pair of opposite turns to level the snow from: {_AGAINST_CAMERA}")
     depth = series.forward_depth_cosine[series.valid & np.isfinite(series.forward_depth_cosine)]
     facing = float(np.median(depth)) if depth.size else 0.0
     if abs(facing) < MIN_FORWARD_DEPTH_COSINE:
@@ -227,15 +228,14 @@ def measure_against_snow(
         found = lean_tilt(levelled, fps=fps, settings=settings, guess_deg=np.zeros(n))
         if found is None or np.max(np.abs(found[0])) < _LEVEL_DEG:
             break
-    against_camera = "angles are read against the camera's vertical"
     if pairs < MIN_PAIRS:
-        return series, camera_vertical(n, f"only one pair of opposite turns to level the snow from: {against_camera}")
+        return series, camera_vertical(n, f"only one pair of opposite turns to level the snow from: {_AGAINST_CAMERA}")
     if uncertainty_deg > MAX_TILT_UNCERTAINTY_DEG:
         note = f"the skier's lean is too irregular to level the snow from (± {uncertainty_deg:.1f}° over {pairs} pairs)"
-        return series, camera_vertical(n, f"{note}: {against_camera}")
+        return series, camera_vertical(n, f"{note}: {_AGAINST_CAMERA}")
     if np.max(np.abs(roll)) > MAX_CAMERA_ROLL_DEG:
         note = (
             f"the skier's lean would put the camera {np.max(np.abs(roll)):.0f}° off level, more than a filming camera"
         )
-        return series, camera_vertical(n, f"{note}: {against_camera}")
+        return series, camera_vertical(n, f"{note}: {_AGAINST_CAMERA}")
     return levelled, SnowReference(roll, "lean_symmetry", pairs, uncertainty_deg)
