@@ -1,11 +1,13 @@
 """Accuracy and speed of the real pipeline on a folder of labelled clips.
 
-Usage: ``python -m benchmarks.evaluate DIR [--out report.json]``
+Usage: ``python -m benchmarks.evaluate DIR [--out report.json] [--set NAME=VALUE ...]``
 
 Every clip ``X`` in DIR with a ``X.labels.json`` beside it is analysed from its
 label prompt, each in a fresh process (so its peak RSS is its own and a crash
 stays a row). Prints a table per clip and pooled, and writes the same as JSON.
 Accuracy numbers are deterministic for the same inputs; speed is measured.
+``--set`` overrides a :class:`~poser_pipeline.settings.PipelineSettings` field, to compare a method with
+the default on the same clips.
 """
 
 from __future__ import annotations
@@ -36,12 +38,40 @@ def _decode_seconds(clip: Path) -> tuple[float, int]:
     return time.perf_counter() - t, n
 
 
-def evaluate_clip(clip: Path) -> dict:
+def parse_settings(pairs: list[str]) -> dict[str, object]:
+    """``["pose_threads=2", "stable_crops=true"]`` -> typed :class:`PipelineSettings` overrides.
+
+    >>> parse_settings(["pose_threads=2", "stable_crops=true", "pose_retry_crop_scales=2.0,3.0"])
+    {'pose_threads': 2, 'stable_crops': True, 'pose_retry_crop_scales': (2.0, 3.0)}
+    """
+    from poser_pipeline.settings import PipelineSettings
+
+    defaults = PipelineSettings()
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        if not hasattr(defaults, name):
+            raise ValueError(f"no pipeline setting {name!r}")
+        current = getattr(defaults, name)
+        if isinstance(current, bool):
+            value: object = text.lower() in ("1", "true", "yes", "on")
+        elif isinstance(current, tuple):
+            value = tuple(float(v) for v in text.split(",") if v)
+        elif current is None:
+            value = text
+        else:
+            value = type(current)(text)
+        out[name] = value
+    return out
+
+
+def evaluate_clip(clip: Path, overrides: dict[str, object] | None = None) -> dict:
     """Run the pipeline on one labelled clip and score it (runs in a child process)."""
     import os
 
     os.environ.setdefault("GLOG_minloglevel", "2")
     from poser_pipeline.analyze import analyze
+    from poser_pipeline.settings import PipelineSettings
 
     labels = json.loads(clip.with_name(clip.name + ".labels.json").read_text())
     row: dict = {"file": clip.name, "error": None}
@@ -54,7 +84,8 @@ def evaluate_clip(clip: Path) -> dict:
             from poser_pipeline.video.decode import probe_video
 
             at_s = prompt.get("frame", 0) / (fps or probe_video(clip).fps)
-            result = analyze(clip, prompt["box"], Path(tmp) / "out", at_s=at_s)
+            settings = PipelineSettings(**(overrides or {}))
+            result = analyze(clip, prompt["box"], Path(tmp) / "out", at_s=at_s, settings=settings)
             total_s = time.perf_counter() - t
             with (Path(tmp) / "out" / "turns.csv").open() as fh:
                 turns = list(csv.DictReader(fh))
@@ -132,27 +163,37 @@ def print_table(report: dict) -> None:
         )
 
 
-def evaluate_folder(folder: Path) -> dict:
+def evaluate_folder(folder: Path, overrides: dict[str, object] | None = None) -> dict:
     clips = sorted(p for p in folder.iterdir() if p.is_file() and p.with_name(p.name + ".labels.json").is_file())
     rows = []
     context = multiprocessing.get_context("spawn")
     for clip in clips:
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
             try:
-                rows.append(pool.submit(evaluate_clip, clip).result())
+                rows.append(pool.submit(evaluate_clip, clip, overrides).result())
             except Exception as exc:  # the child itself died (e.g. killed for memory)
                 rows.append({"file": clip.name, "error": f"worker died: {exc}"})
-    return {"pipeline_version": PIPELINE_VERSION, "clips": rows, "overall": _pooled(rows)}
+    return {
+        "pipeline_version": PIPELINE_VERSION,
+        "settings": overrides or {},
+        "clips": rows,
+        "overall": _pooled(rows),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Accuracy and speed on labelled clips")
     parser.add_argument("folder", type=Path)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a pipeline setting")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder")
-    report = evaluate_folder(args.folder)
+    try:
+        overrides = parse_settings(args.set)
+    except ValueError as exc:
+        parser.error(str(exc))
+    report = evaluate_folder(args.folder, overrides)
     print_table(report)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -24,6 +24,10 @@ class PipelineSettings:
     pose_retry_crop_scales : tuple of float
         Crop scales a static-image BlazePose retries when the main call finds
         nobody (small skiers are found at some crop sizes and not others).
+    pose_enhanced_crop_scales : tuple of float
+        Crop scales of a last retry, on the crop with its contrast stretched and its edges
+        sharpened (:func:`poser_pipeline.pose.contrast.enhance`), when every plain crop found
+        nobody: fog, flat light, a soft small skier. Empty: no such retry.
     pose_input_px : int
         Long side, pixels, that the pose crop is resized to before BlazePose.
     pose_threads : int
@@ -113,6 +117,7 @@ class PipelineSettings:
     max_window_s: float = 20.0
     pose_crop_scale: float = 1.5
     pose_retry_crop_scales: tuple[float, ...] = (3.0,)
+    pose_enhanced_crop_scales: tuple[float, ...] = (2.2,)
     pose_input_px: int = 384
     pose_threads: int = 1
     min_pose_visibility: float = 0.5

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from poser_pipeline.pose import contrast
 from poser_pipeline.pose.model import WarmBuild, new_pose_model
 from poser_pipeline.pose.skeleton import CORE_LANDMARKS, NUM_LANDMARKS
 from poser_pipeline.settings import PipelineSettings
@@ -102,7 +103,8 @@ class BlazePoseEstimator:
         # packing). Built on the other core while the main model works, that
         # cost leaves the frame-to-frame chain. A static model keeps no state
         # between calls, so warming it on a blank crop changes no result.
-        if self._retry_build is None and self._retry_pose is None and self._settings.pose_retry_crop_scales:
+        retries = self._settings.pose_retry_crop_scales + self._settings.pose_enhanced_crop_scales
+        if self._retry_build is None and self._retry_pose is None and retries:
             px = self._settings.pose_input_px
             self._retry_build = WarmBuild(lambda: self._new_model(static=True), np.zeros((px, px, 3), np.uint8))
 
@@ -144,8 +146,10 @@ class BlazePoseEstimator:
         BlazePose's person detector is sensitive to how the person fills the
         crop (a 2 px change of a small skier's box can decide it), so when the
         main model finds nobody, a static-image model retries on crops of the
-        other sizes in ``settings.pose_retry_crop_scales``. Returns ``None``
-        when every try finds nobody.
+        other sizes in ``settings.pose_retry_crop_scales``, then on enhanced crops
+        (:func:`~poser_pipeline.pose.contrast.enhance`) of the sizes in
+        ``settings.pose_enhanced_crop_scales``. Returns ``None`` when every try
+        finds nobody.
         """
         scale = crop_scale or self._settings.pose_crop_scale
         self._build_retry_ahead()
@@ -154,6 +158,10 @@ class BlazePoseEstimator:
             if found is not None:
                 break
             found = self._run(self._retry_model(), frame_bgr, box, retry_scale)
+        for enhanced_scale in self._settings.pose_enhanced_crop_scales:
+            if found is not None:
+                break
+            found = self._run(self._retry_model(), frame_bgr, box, enhanced_scale, enhance=True)
         if found is None:
             return None
         result, side, origin = found
@@ -168,12 +176,14 @@ class BlazePoseEstimator:
         score = float(visibility[list(CORE_LANDMARKS)].mean())
         return PoseResult(image_xy=image_xy, world_xyz=world, visibility=visibility, score=score)
 
-    def _run(self, model, frame_bgr: np.ndarray, box: np.ndarray, scale: float):
+    def _run(self, model, frame_bgr: np.ndarray, box: np.ndarray, scale: float, *, enhance: bool = False):
         out_px = self._settings.pose_input_px
         matrix, side, origin = square_crop_transform(box, scale, out_px, snap=self._settings.stable_crops)
         crop = cv2.warpAffine(
             frame_bgr, matrix, (out_px, out_px), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
         )
+        if enhance:
+            crop = contrast.enhance(crop)
         result = model.process(cv2.cvtColor(crop, cv2.COLOR_BGR2RGB))
         if result.pose_landmarks is None:
             return None

@@ -66,3 +66,14 @@ def test_harness_reports_a_real_clip_completely(tmp_path, capsys):
     assert gif["speed"]["fps"] > 0 and gif["speed"]["peak_rss_mb"] > 0
     assert set(report["overall"]) == {"tracking", "pose", "turns", "speed"}
     assert "overall" in capsys.readouterr().out
+
+
+def test_settings_overrides_are_typed_and_unknown_names_refused():
+    import doctest
+
+    from benchmarks import evaluate
+
+    assert doctest.testmod(evaluate).failed == 0
+    with pytest.raises(ValueError, match="no pipeline setting 'pose_thread'"):
+        evaluate.parse_settings(["pose_thread=2"])
+    assert evaluate.parse_settings(["pose_enhanced_crop_scales="]) == {"pose_enhanced_crop_scales": ()}
