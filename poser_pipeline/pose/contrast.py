@@ -4,7 +4,7 @@ In fog the skier differs from the snow by a few grey levels and their outline is
 BlazePose's person detector finds nobody. Stretching the crop's levels to the full range and
 sharpening its edges gives the detector back the contrast it was trained on. The enhancement is a
 last try, used only where the plain crops found nobody: on clear footage it would change nothing for
-the better and it moves landmarks (``docs/accuracy.md``, "Fog, flat light, noise").
+the better and it moves landmarks (``docs/accuracy.md``, "Fog, flat light and noise").
 
 Chosen on the fogged, flattened and noisy versions of the dev clips (``benchmarks.perturb``), against
 contrast-limited adaptive histogram equalisation (CLAHE) and against either step alone: on the fogged
