@@ -12,7 +12,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from poser_pipeline.metrics.measure import measure_run
 from poser_pipeline.metrics.series import FrameSeries
 from poser_pipeline.metrics.summary import RunMetrics
 from poser_pipeline.metrics.turns import TurnStructure
+from poser_pipeline.pose.facing import apply_facing, resolve_facing
 from poser_pipeline.pose.skeleton import CORE_LANDMARKS
 from poser_pipeline.pose.smooth import smooth_series
 from poser_pipeline.progress import STAGES, OverallProgress, ProgressFn, RunProgressFn, no_progress
@@ -127,6 +128,8 @@ def analyze(
                 )
         with clock("smooth"):
             usable = usable_pose(tracking, settings)
+            if settings.resolve_facing:
+                tracking = read_facing(tracking, usable, fps=info.fps)
             image_smooth = smooth_series(tracking.image_xy, usable, fps=info.fps, settings=settings)
             world_smooth = smooth_series(tracking.world_xyz, usable, fps=info.fps, settings=settings)
         stage_progress("smooth", 1, 1)
@@ -217,6 +220,14 @@ class StageClock:
 def usable_pose(tracking: TrackingResult, settings: PipelineSettings) -> np.ndarray:
     """``(T,)`` bool: frames whose pose the metrics may use (tracked, core joints visible)."""
     return tracking.has_pose & ~tracking.lost & (core_visibility(tracking.visibility) >= settings.min_pose_visibility)
+
+
+def read_facing(tracking: TrackingResult, usable: np.ndarray, *, fps: float) -> TrackingResult:
+    """The track with the frames BlazePose read front-to-back read the other way (its ``mirrored``
+    set); see :mod:`poser_pipeline.pose.facing`."""
+    mirrored = resolve_facing(tracking.world_xyz, usable, fps=fps)
+    world, image, visibility = apply_facing(tracking.world_xyz, tracking.image_xy, tracking.visibility, mirrored)
+    return replace(tracking, world_xyz=world, image_xy=image, visibility=visibility, mirrored=mirrored)
 
 
 def _track_and_spill(

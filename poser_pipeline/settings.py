@@ -54,6 +54,9 @@ class PipelineSettings:
         a bigger jump is treated as a switch to another object and refused.
     lost_after_frames : int
         Frames without any accepted evidence after which the track is "lost".
+    resolve_facing : bool
+        Read the frames where BlazePose took the skier front-to-back the other way
+        (:mod:`poser_pipeline.pose.facing`), before smoothing and metrics.
     smooth_cutoff_hz : float
         Butterworth low-pass cut-off for landmarks, Hz.
     smooth_order : int
@@ -126,6 +129,7 @@ class PipelineSettings:
     tracker_max_side_px: int = 640
     max_jump_box_diagonals: float = 0.6
     lost_after_frames: int = 3
+    resolve_facing: bool = True
     smooth_cutoff_hz: float = 6.0
     smooth_order: int = 4
     interp_gap_max_frames: int = 5

@@ -65,6 +65,7 @@ def run_summary(
         "tracking": {
             "tracked_share": tracked_share,
             "pose_share": pose_share,
+            "mirrored_frames": None if tracking.mirrored is None else int(tracking.mirrored.sum()),
             "sources": dict(zip(sources.tolist(), counts.tolist(), strict=True)),
             "backend": backend[0],
             "backend_reason": backend[1],

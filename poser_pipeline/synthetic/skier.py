@@ -54,6 +54,9 @@ class SkierParams:
       the view's yaw over the clip, so the view direction changes per frame.
     - ``zoom``: the focal length ramps linearly from 1500 px to ``1500 * zoom`` px over the
       clip (image landmarks only; world landmarks are metric and do not change).
+    - ``heading_swing_deg``: the skier's heading (about the vertical) follows his turns, across
+      the fall line by this much at each transition and along it at each apex, as a real
+      skier's skis do; the camera keeps its direction, so the skier turns in the image.
     - ``side_slope_deg``: the snow tilts about the skier's forward axis; + = the snow's
       normal leans toward the skier's left. The skier (edges, lean) is built relative to the
       snow, so the slope rotates the whole skier against gravity; truth edges are unchanged.
@@ -85,6 +88,7 @@ class SkierParams:
     side_slope_deg: float = 0.0  # + = the snow's normal leans toward the skier's left
     pan_deg: float = 0.0  # yaw sweeps from -pan/2 to +pan/2 about the view's yaw over the clip
     zoom: float = 1.0  # focal length ramps from 1500 px to 1500 * zoom px over the clip
+    heading_swing_deg: float = 0.0  # the skier's heading swings ± this about the fall line with each turn
 
 
 @dataclass
@@ -100,7 +104,8 @@ class SyntheticRun:
     ``reference_tilt_deg`` (see :func:`reference_tilt_deg`: the snow normal's tilt from the
     camera's vertical in the skier's frontal plane, + toward the skier's left — what reading
     frontal angles against the camera's vertical adds to the true, snow-relative ones),
-    ``focal_px`` (the focal length per frame), ``dropped`` (bool, the dropped frames),
+    ``focal_px`` (the focal length per frame), ``heading_deg`` (the skier's heading from the fall line,
+    + toward his left; see :func:`skier_heading_deg`), ``dropped`` (bool, the dropped frames),
     and ``transitions`` (frame indices of the true transitions). Edge, turn and torso truth
     stay relative to the snow whatever the slope or camera.
     """
@@ -124,6 +129,19 @@ def _base_shape(t: np.ndarray, p: SkierParams) -> np.ndarray:
     shape = np.sin(np.pi * phase)
     shape[t < p.lead_in_s] = np.sin(np.pi * (t[t < p.lead_in_s] - p.lead_in_s) / p.turn_s)
     return shape
+
+
+def skier_heading_deg(t: np.ndarray, p: SkierParams) -> np.ndarray:
+    """(T,) deg: the skier's heading from the fall line about the vertical, + toward his left.
+
+    A turn to the left turns him left, fastest at its apex (where the edges peak), so the
+    heading is the integral of the turn shape: ``-swing * cos(pi * phase)``, across the fall
+    line (± ``heading_swing_deg``) at each transition and down it at each apex.
+    """
+    if p.straight or not p.heading_swing_deg:
+        return np.zeros_like(t)
+    heading = -p.heading_swing_deg * np.cos(np.pi * (t - p.lead_in_s) / p.turn_s)
+    return -heading if p.mirror else heading
 
 
 def _ski_edges(t: np.ndarray, p: SkierParams) -> tuple[np.ndarray, np.ndarray]:
@@ -312,13 +330,17 @@ def generate_run(params: SkierParams | None = None) -> SyntheticRun:
     base_deg = _base_shape(t, p) * p.max_edge_deg
     ramp = np.linspace(0.0, 1.0, len(t))  # 0 at the first frame, 1 at the last
     roll_deg = p.camera_roll_deg + p.camera_roll_drift_deg * (ramp - 0.5)
-    rots = camera_rotations(p.view, roll_deg, p.camera_pitch_deg, p.pan_deg * (ramp - 0.5), p.side_slope_deg)
+    heading = skier_heading_deg(t, p)
+    # the skier turning left by h is, to a camera that follows him, the camera's yaw turning by -h
+    yaw_deg = p.pan_deg * (ramp - 0.5) - heading
+    rots = camera_rotations(p.view, roll_deg, p.camera_pitch_deg, yaw_deg, p.side_slope_deg)
     rots = np.broadcast_to(rots, (len(t), 3, 3))
     skier = np.stack([_pose(el, er, b, p) for el, er, b in zip(edge_l, edge_r, base_deg, strict=True)])
     if p.mirror:
         skier, edge_l, edge_r, base_deg = _mirror(skier), -edge_r, -edge_l, -base_deg
     hips = skier[:, [INDEX["left_hip"], INDEX["right_hip"]]].mean(axis=1, keepdims=True)
-    camera_moves = any((p.camera_roll_deg, p.camera_roll_drift_deg, p.camera_pitch_deg, p.pan_deg, p.side_slope_deg))
+    turning = (p.camera_roll_deg, p.camera_roll_drift_deg, p.camera_pitch_deg, p.pan_deg, p.side_slope_deg)
+    camera_moves = any((*turning, p.heading_swing_deg))
     if camera_moves:
         world = np.einsum("tij,tkj->tki", rots, skier - hips)
     else:
@@ -356,6 +378,7 @@ def generate_run(params: SkierParams | None = None) -> SyntheticRun:
         "dropped": dropped,
         "camera_roll_deg": roll_deg,
         "reference_tilt_deg": reference_tilt_deg(rots),
+        "heading_deg": heading,
         "focal_px": np.broadcast_to(np.asarray(focal, dtype=float).ravel(), (len(t),)).copy(),
     }
     return SyntheticRun(params=p, world_xyz=world, image_xy=image, visibility=visibility, truth=truth)

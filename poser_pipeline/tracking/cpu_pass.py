@@ -39,6 +39,8 @@ class TrackingResult:
     world_xyz : (T, 33, 3) float ndarray, metres; NaN where no pose
     visibility : (T, 33) float ndarray, 0–1; NaN where no pose
     prompt_index : int
+    mirrored : (T,) bool ndarray or None — frames whose pose was read front-to-back and has been
+        read the other way (:func:`poser_pipeline.pose.facing.resolve_facing`); ``None``: not checked
     """
 
     timestamps_ms: np.ndarray
@@ -50,6 +52,7 @@ class TrackingResult:
     world_xyz: np.ndarray
     visibility: np.ndarray
     prompt_index: int
+    mirrored: np.ndarray | None = None
 
     @property
     def num_frames(self) -> int:

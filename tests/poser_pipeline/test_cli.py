@@ -60,6 +60,7 @@ def test_run_json_describes_the_run(cli_run):
     assert run["input"]["width"] == 320 and run["input"]["codec"] == "h264"
     assert set(run["seconds"]) >= {"probe", "track_pose", "smooth", "render", "export"}
     assert any("no person" in w for w in run["warnings"])
+    assert run["tracking"]["mirrored_frames"] == 0  # checked, and nothing to read the other way
     assert "no person" in result.stderr  # the user is told, not only the file
     assert run["metrics"]["reference"]["evidence"] == "none" and run["metrics"]["reference"]["note"]
 

@@ -156,9 +156,9 @@ def test_transitions_match_the_hand_labels(shared_clip_runs):
         print(f"{name}: {matched} of {len(labelled)} labelled transitions found, {len(found)} detected")
     precision, recall = true_positives / max(detections, 1), true_positives / max(labels, 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-    # 0.76 measured: on the GIF, BlazePose reads the skier front-to-back for stretches of the apex (he
-    # faces the camera), his lean flips sign there, and two extra transitions are found (issue on tracking)
-    assert f1 >= 0.75, (precision, recall)
+    # 0.84 measured. On the GIF BlazePose reads the skier front-to-back at the apex, where he faces the
+    # camera; pose/facing.py reads those frames back, and one extra transition is left (at frame 72)
+    assert f1 >= 0.8, (precision, recall)
 
 
 @pytest.mark.parametrize("name", CLIP_NAMES)
