@@ -13,7 +13,9 @@ Kinds (each a pure function of the frame, the same on every frame but the noise)
 - ``noise``: Gaussian blur (sigma 1.5 px) and sensor noise (sigma 8 levels);
 - ``small``: the frame at half its width and height (a farther skier);
 - ``half_fps``: every second frame (a clip filmed at half the frame rate);
-- ``mirror``: flipped left to right (left turns become right turns).
+- ``mirror``: flipped left to right (left turns become right turns);
+- ``pan``: a window of 80 % of the frame that moves over it in bursts (a phone panning in jerks on top
+  of however the clip's camera moved): :func:`pan_offset_px`.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Perturbation:
     scale: float = 1.0  # of the frame's size
     frame_step: int = 1  # keep every ``frame_step``-th frame
     mirror: bool = False
+    window: float = 1.0  # share of the frame's width and height kept, at :func:`pan_offset_px`
 
 
 def _fog(frame: Frame, _: int) -> Frame:
@@ -65,6 +68,26 @@ def _same(frame: Frame, _: int) -> Frame:
     return frame
 
 
+#: The ``pan`` window: 4 frames of every 10 move it by this share of its free range, the other 6 by a
+#: ninth of it, back and forth across the frame; vertically it bobs over a third of its range.
+PAN_BURST_SHARE = 0.12
+
+
+def pan_offset_px(index: int, free_x: float, free_y: float) -> tuple[float, float]:
+    """Top-left corner, px, of the ``pan`` window on frame ``index``; ``free_x/free_y`` px: how far it
+    can move (frame size minus window size). Starts centred; reflects at the frame's edges.
+
+    >>> [tuple(round(v) for v in pan_offset_px(i, 100.0, 60.0)) for i in (0, 4, 10)]
+    [(50, 30), (98, 35), (94, 40)]
+    """
+    steps = np.where(np.arange(index) % 10 < 4, PAN_BURST_SHARE, PAN_BURST_SHARE / 9)
+    travel = 0.5 + float(steps.sum())  # in units of the free range, unfolded
+    folded = travel % 2.0
+    x = folded if folded <= 1.0 else 2.0 - folded
+    y = 0.5 + np.sin(index / 7.0) / 6.0
+    return x * free_x, y * free_y
+
+
 KINDS: dict[str, Perturbation] = {
     p.name: p
     for p in (
@@ -74,6 +97,7 @@ KINDS: dict[str, Perturbation] = {
         Perturbation("small", _same, scale=0.5),
         Perturbation("half_fps", _same, frame_step=2),
         Perturbation("mirror", lambda f, _: np.ascontiguousarray(f[:, ::-1]), mirror=True),
+        Perturbation("pan", _same, window=0.8),
     )
 }
 
@@ -85,26 +109,38 @@ def _even(v: float) -> int:
 def perturb_labels(labels: dict, kind: Perturbation, width: int, height: int, file: str) -> dict:
     """The clip's labels in the perturbed clip's frames and pixels.
 
-    ``width``/``height`` are the perturbed frame's size. Boxes are scaled (and mirrored); frame indices
-    are divided by ``frame_step`` (labelled frames that are dropped lose their box, a prompt on a dropped
-    frame moves to the kept frame before it); turn directions swap in a mirror image.
+    ``width``/``height`` are the perturbed frame's size. Boxes are scaled (and mirrored, or moved with
+    the ``pan`` window and cut to it: a box with less than half of itself inside is ``None``, the skier
+    out of view); frame indices are divided by ``frame_step`` (labelled frames that are dropped lose
+    their box, a prompt on a dropped frame moves to the kept frame before it); turn directions swap in
+    a mirror image.
     """
     out = copy.deepcopy(labels)
     step = kind.frame_step
-    sx, sy = width / labels["width"], height / labels["height"]
+    sx, sy = width / (labels["width"] * kind.window), height / (labels["height"] * kind.window)
+    free = (labels["width"] * (1 - kind.window), labels["height"] * (1 - kind.window))
 
-    def box(b: list[float] | None) -> list[float] | None:
+    def box(b: list[float] | None, index: int) -> list[float] | None:
         if b is None:
             return None
-        x1, y1, x2, y2 = b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy
+        ox, oy = pan_offset_px(index, *free) if kind.window < 1.0 else (0.0, 0.0)
+        x1, y1, x2, y2 = (b[0] - ox) * sx, (b[1] - oy) * sy, (b[2] - ox) * sx, (b[3] - oy) * sy
         if kind.mirror:
             x1, x2 = width - x2, width - x1
-        return [round(v, 1) for v in (x1, y1, x2, y2)]
+        if kind.window < 1.0:
+            inside = np.clip([x1, y1, x2, y2], 0, [width, height, width, height])
+            if (inside[2] - inside[0]) * (inside[3] - inside[1]) < 0.5 * (x2 - x1) * (y2 - y1):
+                return None
+            x1, y1, x2, y2 = inside
+        return [round(float(v), 1) for v in (x1, y1, x2, y2)]
 
     out.update(file=file, width=width, height=height, fps=labels["fps"] / step)
     out["num_frames"] = math.ceil(labels["num_frames"] / step)
-    out["prompt"] = {"frame": labels["prompt"]["frame"] // step, "box": box(labels["prompt"]["box"])}
-    out["boxes"] = {str(int(k) // step): box(b) for k, b in labels.get("boxes", {}).items() if int(k) % step == 0}
+    prompt_frame = labels["prompt"]["frame"] // step * step
+    out["prompt"] = {"frame": prompt_frame // step, "box": box(labels["prompt"]["box"], prompt_frame)}
+    out["boxes"] = {
+        str(int(k) // step): box(b, int(k)) for k, b in labels.get("boxes", {}).items() if int(k) % step == 0
+    }
     out["turn_transitions"] = [
         {**t, "frame": round(t["frame"] / step), "uncertainty_frames": math.ceil(t.get("uncertainty_frames", 0) / step)}
         for t in labels.get("turn_transitions", [])
@@ -132,8 +168,9 @@ def write_perturbed(clip: Path, kind: Perturbation, out_dir: Path) -> Path:
     fps = labels["fps"] / kind.frame_step
     with av.open(str(clip)) as src, av.open(str(target), "w") as dst:
         stream = src.streams.video[0]
-        width = _even(stream.codec_context.width * kind.scale)
-        height = _even(stream.codec_context.height * kind.scale)
+        src_w, src_h = stream.codec_context.width, stream.codec_context.height
+        width = _even(src_w * kind.scale * kind.window)
+        height = _even(src_h * kind.scale * kind.window)
         video = dst.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.options = {"crf": "18", "preset": "veryfast"}
@@ -141,6 +178,10 @@ def write_perturbed(clip: Path, kind: Perturbation, out_dir: Path) -> Path:
             if index % kind.frame_step:
                 continue
             rgb = frame.to_ndarray(format="rgb24")
+            if kind.window < 1.0:
+                ox, oy = pan_offset_px(index, src_w * (1 - kind.window), src_h * (1 - kind.window))
+                w, h = round(src_w * kind.window), round(src_h * kind.window)
+                rgb = rgb[round(oy) : round(oy) + h, round(ox) : round(ox) + w]
             if rgb.shape[:2] != (height, width):
                 rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
             image = av.VideoFrame.from_ndarray(kind.image(rgb, index), format="rgb24").reformat(format="yuv420p")

@@ -50,7 +50,15 @@ def test_small_scales_boxes_to_the_new_size():
     assert (out["width"], out["height"]) == (32, 24)
 
 
-@pytest.mark.parametrize("kind", ["fog", "half_fps", "small"])
+def test_pan_moves_boxes_with_the_window_and_drops_the_skier_out_of_view():
+    labels = dict(LABELS, boxes={"0": [10, 8, 30, 40], "4": [0, 8, 8, 40]})
+    out = perturb_labels(labels, KINDS["pan"], 52, 38, "clip.pan.mp4")
+    assert out["boxes"]["4"] is None  # the window moved right, past the thin box at the left edge
+    x1, y1, x2, y2 = out["boxes"]["0"]
+    assert 0 <= x1 < 10 and 0 <= y1 < 8 and x2 - x1 == pytest.approx(20 * 52 / 51.2, abs=0.1)
+
+
+@pytest.mark.parametrize("kind", ["fog", "half_fps", "small", "pan"])
 def test_a_perturbed_clip_decodes_with_its_frames_and_size(tmp_path, kind):
     clip = tmp_path / "clip.mp4"
     with av.open(str(clip), "w") as out:
@@ -70,6 +78,11 @@ def test_a_perturbed_clip_decodes_with_its_frames_and_size(tmp_path, kind):
         frames = [f.to_ndarray(format="rgb24") for f in src.decode(video=0)]
     assert len(frames) == labels["num_frames"]
     assert frames[0].shape == (labels["height"], labels["width"], 3)
+    for index, box in labels["boxes"].items():  # the block is where its label says, whatever moved
+        if box is None:
+            continue
+        ys, xs = np.nonzero(frames[int(index)].mean(axis=2) > 128)
+        np.testing.assert_allclose([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], box, atol=2.0)
     if kind == "fog":
         # the haze lifts the black and dims the white: contrast below half the original's 255 levels
         assert 0 < frames[0].max().astype(int) - frames[0].min() < 150
