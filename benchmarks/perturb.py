@@ -113,7 +113,7 @@ def perturb_labels(labels: dict, kind: Perturbation, width: int, height: int, fi
     the ``pan`` window and cut to it: a box with less than half of itself inside is ``None``, the skier
     out of view); frame indices are divided by ``frame_step`` (labelled frames that are dropped lose
     their box, a prompt on a dropped frame moves to the kept frame before it); turn directions swap in
-    a mirror image.
+    a mirror image. A prompt box panned out of view moves to the nearest labelled frame in view.
     """
     out = copy.deepcopy(labels)
     step = kind.frame_step
@@ -141,6 +141,11 @@ def perturb_labels(labels: dict, kind: Perturbation, width: int, height: int, fi
     out["boxes"] = {
         str(int(k) // step): box(b, int(k)) for k, b in labels.get("boxes", {}).items() if int(k) % step == 0
     }
+    if out["prompt"]["box"] is None:  # panned out of view: prompt on the nearest labelled frame in view
+        in_view = [int(k) for k, b in out["boxes"].items() if b is not None]
+        if in_view:
+            nearest = min(in_view, key=lambda k: abs(k - out["prompt"]["frame"]))
+            out["prompt"] = {"frame": nearest, "box": out["boxes"][str(nearest)]}
     out["turn_transitions"] = [
         {**t, "frame": round(t["frame"] / step), "uncertainty_frames": math.ceil(t.get("uncertainty_frames", 0) / step)}
         for t in labels.get("turn_transitions", [])

@@ -56,6 +56,11 @@ def test_pan_moves_boxes_with_the_window_and_drops_the_skier_out_of_view():
     assert out["boxes"]["4"] is None  # the window moved right, past the thin box at the left edge
     x1, y1, x2, y2 = out["boxes"]["0"]
     assert 0 <= x1 < 10 and 0 <= y1 < 8 and x2 - x1 == pytest.approx(20 * 52 / 51.2, abs=0.1)
+    hidden = dict(labels, prompt={"frame": 4, "box": [0, 8, 8, 40]})
+    assert perturb_labels(hidden, KINDS["pan"], 52, 38, "clip.pan.mp4")["prompt"] == {
+        "frame": 0,
+        "box": [x1, y1, x2, y2],
+    }
 
 
 @pytest.mark.parametrize("kind", ["fog", "half_fps", "small", "pan"])
