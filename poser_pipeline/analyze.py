@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from poser_pipeline.boxes import validate_prompt_box
-from poser_pipeline.errors import PoserInputError
+from poser_pipeline.errors import WindowError
 from poser_pipeline.export.frames import phase_columns, write_frames_csv
 from poser_pipeline.export.metrics import write_metrics_csv, write_turns_csv
 from poser_pipeline.export.run_json import run_summary, write_run_json
@@ -62,9 +62,9 @@ class AnalysisResult:
 def check_prompt_time(at_s: float, start_s: float, end_s: float, duration_s: float) -> None:
     """Refuse an ``--at`` outside the clip or the trim window."""
     if at_s < 0 or at_s >= duration_s:
-        raise PoserInputError(f"--at {at_s:g} s is outside the clip (0–{duration_s:.2f} s)")
+        raise WindowError(f"the box's frame at {at_s:g} s is outside the clip (0–{duration_s:.2f} s)")
     if not start_s <= at_s < end_s:
-        raise PoserInputError(f"--at {at_s:g} s is outside the trim window {start_s:g}–{end_s:g} s")
+        raise WindowError(f"the box's frame at {at_s:g} s is outside the trim window {start_s:g}–{end_s:g} s")
 
 
 def analyze(

@@ -6,6 +6,9 @@ import numpy as np
 
 from poser_pipeline.errors import PoserInputError
 
+#: Smallest side of a prompt box, px: a skier smaller than this has no pose to find.
+MIN_BOX_SIDE_PX = 4
+
 
 def parse_box(text: str) -> np.ndarray:
     """Parse ``"x1,y1,x2,y2"`` into a ``(4,)`` float array."""
@@ -24,14 +27,19 @@ def validate_prompt_box(box: np.ndarray, width: int, height: int) -> np.ndarray:
     Raises
     ------
     PoserInputError
-        For a box with no area, or one that lies (mostly) outside the frame.
+        For a box with no area, one under :data:`MIN_BOX_SIDE_PX` on a side, or one that lies
+        (mostly) outside the frame.
     """
     x1, y1, x2, y2 = (float(v) for v in box)
     if x2 <= x1 or y2 <= y1:
         raise PoserInputError(f"the box {x1:g},{y1:g},{x2:g},{y2:g} has no area: give x1<x2 and y1<y2")
+    if min(x2 - x1, y2 - y1) < MIN_BOX_SIDE_PX:
+        raise PoserInputError(
+            f"the box is {x2 - x1:.0f}x{y2 - y1:.0f} px: too small to hold a skier; draw it around the whole skier"
+        )
     clipped = clip_box(box, width, height)
     inside = area(clipped)
-    if inside < 16 or inside < 0.25 * area(box):
+    if min(clipped[2] - clipped[0], clipped[3] - clipped[1]) < MIN_BOX_SIDE_PX or inside < 0.25 * area(box):
         raise PoserInputError(
             f"the box {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {width}x{height} frame "
             "(boxes are in pixels of the upright frame)"

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.boxes import parse_box
-from poser_pipeline.errors import PoserInputError
+from poser_pipeline.errors import PoserInputError, WindowError
 from poser_pipeline.progress import STAGE_LABELS
 from poser_pipeline.settings import PipelineSettings
 from poser_pipeline.tracking.sam2_loader import TRACKER_BACKENDS, Sam2UnavailableError
@@ -99,6 +99,10 @@ def _demo_input(out_dir: Path):
     return clip, truth[0], None, None, None
 
 
+#: Added to window errors, whose message names seconds but not this command's options.
+WINDOW_OPTIONS_HINT = " (set the window with --start and --end, the box's frame with --at, in seconds)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging out of the terminal
@@ -114,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         result = analyze(clip, box, args.out, at_s=at_s, start_s=start_s, end_s=end_s, settings=settings, progress=bars)
     except (PoserInputError, Sam2UnavailableError) as exc:
         bars.close()
-        print(f"error: {exc}", file=sys.stderr)
+        hint = WINDOW_OPTIONS_HINT if isinstance(exc, WindowError) else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
     bars.close()
     for warning in result.run["warnings"]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poser_pipeline.errors import PoserInputError
+from poser_pipeline.errors import PoserInputError, WindowError
 from poser_pipeline.pose.blazepose import BlazePoseEstimator
 from poser_pipeline.pose.skeleton import NUM_LANDMARKS
 from poser_pipeline.progress import ProgressFn, no_progress
@@ -165,8 +165,8 @@ def run_tracking_pass(
         if not timestamps:
             raise PoserInputError(f"{info.path.name}: no frames decoded in the window {start_s:g}–{end_s:g} s")
         if tracker is None:
-            raise PoserInputError(
-                f"--at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)"
+            raise WindowError(
+                f"the box's frame at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)"
             )
         if backward is not None:
             while not backward.wait(0.25):  # progress stays on the caller's thread

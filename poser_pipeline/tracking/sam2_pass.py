@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from poser_pipeline.errors import PoserInputError
+from poser_pipeline.errors import PoserInputError, WindowError
 from poser_pipeline.pose.blazepose import BlazePoseEstimator
 from poser_pipeline.pose.skeleton import NUM_LANDMARKS
 from poser_pipeline.progress import ProgressFn, no_progress
@@ -64,7 +64,9 @@ def run_sam2_track(
         raise PoserInputError(f"{info.path.name}: no frames decoded in the window {start_s:g}–{end_s:g} s")
     prompt_index = prompt_index_for(timestamps, at_s, info.fps)
     if prompt_index < 0:
-        raise PoserInputError(f"--at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)")
+        raise WindowError(
+            f"the box's frame at {at_s:g} s is after the last frame of the window ({timestamps[-1] / 1000:.2f} s)"
+        )
     track = track_with_sam2(store, prompt_index, prompt_box, predictor, config=config, progress=progress)
     return timestamps, track
 

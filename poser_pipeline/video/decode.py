@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from poser_pipeline.errors import PoserInputError
+from poser_pipeline.errors import PoserInputError, WindowError
 
 _EPS_S = 1e-6
 
@@ -129,6 +129,7 @@ def probe_video(path: str | Path) -> VideoInfo:
             ) from exc
         if first is None:
             raise PoserInputError(f"{path.name} holds no decodable video frames: is it truncated?")
+        _refuse_still_image(path, container, stream)
         rotation = round(first.rotation or 0) % 360
         width, height = first.width, first.height
         if rotation in (90, 270):
@@ -152,6 +153,22 @@ def probe_video(path: str | Path) -> VideoInfo:
         container.close()
 
 
+def _refuse_still_image(
+    path: Path, container: av.container.InputContainer, stream: av.video.stream.VideoStream
+) -> None:
+    """Raise for a photo or a one-frame GIF: it opens as a video with one frame and no duration."""
+    name = container.format.name
+    if name == "image2" or name.endswith("_pipe"):
+        kind = stream.codec_context.name.upper().replace("MJPEG", "JPEG")
+        raise PoserInputError(f"{path.name} is an image ({kind}), not a video: choose the clip itself")
+    try:
+        second = next(iter(container.decode(stream)), None)
+    except av.error.FFmpegError:
+        return  # a damaged second frame is the decoder's to report when the run reads it
+    if second is None:
+        raise PoserInputError(f"{path.name} holds a single frame: it is a still image, not a video")
+
+
 def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
@@ -173,16 +190,16 @@ def resolve_window(
     start = 0.0 if start_s is None else float(start_s)
     end = info.duration_s if end_s is None else float(end_s)
     if start < 0:
-        raise PoserInputError(f"--start {start:g} s is negative")
+        raise WindowError(f"the window starts at {start:g} s, before the clip does (0 s)")
     if start >= info.duration_s:
-        raise PoserInputError(f"--start {start:g} s is past the end of the clip ({info.duration_s:.2f} s)")
+        raise WindowError(f"the window starts at {start:g} s, past the end of the clip ({info.duration_s:.2f} s)")
     if end <= start:
-        raise PoserInputError(f"the trim window is empty: --end {end:g} s is not after --start {start:g} s")
+        raise WindowError(f"the trim window is empty: it ends at {end:g} s, not after its start at {start:g} s")
     end = min(end, info.duration_s)
     if end - start > max_window_s + _EPS_S:
-        raise PoserInputError(
+        raise WindowError(
             f"the clip is {info.duration_s:.1f} s long and Poser analyses at most {max_window_s:g} s: "
-            f"choose a window with --start and --end (e.g. --start {start:g} --end {start + max_window_s:g})"
+            f"choose a window of at most {max_window_s:g} s (e.g. {start:g}–{start + max_window_s:g} s)"
         )
     return start, end
 

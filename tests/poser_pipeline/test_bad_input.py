@@ -125,14 +125,15 @@ ARG_CASES = {
     "box_outside_frame": (["--box", "400,300,480,420"], [r"outside", rf"{WIDTH}x{HEIGHT}"]),
     "box_zero_area": (["--box", "50,20,50,100"], [r"no area"]),
     "box_malformed": (["--box", "1,2,3"], [r"--box", r"four numbers"]),
-    "at_past_end": (["--box", "20,20,60,100", "--at", "5"], [r"--at", r"outside the clip"]),
+    "at_past_end": (["--box", "20,20,60,100", "--at", "5"], [r"frame at 5 s is outside the clip", r"--at"]),
     "at_outside_trim_window": (
         ["--box", "20,20,60,100", "--start", "1", "--end", "2", "--at", "0.5"],
-        [r"--at", r"trim window"],
+        [r"frame at 0.5 s is outside the trim window", r"--at"],
     ),
     # inside the clip's duration (2.0 s) but after its last frame (1.96 s): found only while
     # decoding, after the staging folder exists, so this case checks that it is removed again
-    "at_after_last_frame": (["--box", "20,20,60,100", "--at", "1.995"], [r"--at", r"last frame"]),
+    "at_after_last_frame": (["--box", "20,20,60,100", "--at", "1.995"], [r"frame at 1.995 s", r"last frame", r"--at"]),
+    "window_past_end": (["--box", "20,20,60,100", "--start", "3"], [r"starts at 3 s, past the end", r"--start"]),
 }
 
 
@@ -168,7 +169,8 @@ def test_clip_longer_than_the_limit_needs_a_window(clips, tmp_path):
     with pytest.raises(PoserInputError) as caught:
         analyze(clips["good"], clips["truth0"], out, settings=settings)
     message = str(caught.value)
-    assert "--start" in message and "--end" in message, message
+    assert "at most 1 s" in message and "choose a window" in message, message
+    assert "--start" not in message  # the studio and emails show this message too: no CLI options in it
     assert "\n" not in message
     assert not out.exists()
     assert not any(p.name.endswith(".partial") for p in tmp_path.iterdir())

@@ -18,7 +18,7 @@ import pytest
 
 from poser_pipeline import boxes
 from poser_pipeline.analyze import analyze
-from poser_pipeline.errors import PoserInputError
+from poser_pipeline.errors import PoserInputError, WindowError
 from poser_pipeline.synthetic.video import render_moving_figure, write_video
 from poser_pipeline.video.decode import VideoInfo, iter_window, iter_window_reversed, probe_video, resolve_window
 
@@ -330,11 +330,11 @@ def _info(duration_s: float = 3.0) -> VideoInfo:
 @pytest.mark.parametrize(
     ("start_s", "end_s", "pattern"),
     [
-        (-0.5, None, r"--start -0\.5 s is negative"),
-        (3.0, None, r"--start 3 s is past the end of the clip \(3\.00 s\)"),
+        (-0.5, None, r"starts at -0\.5 s, before the clip does"),
+        (3.0, None, r"starts at 3 s, past the end of the clip \(3\.00 s\)"),
         (4.5, 6.0, r"past the end"),
         (2.0, 2.0, r"trim window is empty"),
-        (2.0, 1.0, r"--end 1 s is not after --start 2 s"),
+        (2.0, 1.0, r"ends at 1 s, not after its start at 2 s"),
         (0.0, 0.0, r"trim window is empty"),
     ],
 )
@@ -347,7 +347,7 @@ def test_resolve_window_defaults_clamps_and_limits():
     assert resolve_window(_info(), None, None, max_window_s=20.0) == (0.0, 3.0)
     assert resolve_window(_info(), 1.0, 9.0, max_window_s=20.0) == (1.0, 3.0)  # end clamped to the clip
     assert resolve_window(_info(), 0.5, 2.5, max_window_s=2.0) == (0.5, 2.5)  # exactly the limit is fine
-    with pytest.raises(PoserInputError, match=r"at most 2 s.*--start.*--end"):
+    with pytest.raises(WindowError, match=r"at most 2 s: choose a window of at most 2 s \(e\.g\. 0–2 s\)"):
         resolve_window(_info(), None, None, max_window_s=2.0)
 
 
