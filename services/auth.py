@@ -131,7 +131,8 @@ def verify_code(
     if not hmac.compare_digest(given, latest.code_hash):
         latest.attempts += 1
         left = policy.max_attempts - latest.attempts
-        message = f"That code is not right: {left} tries left." if left else "Too many wrong tries. Request a new code."
+        tries = "1 try" if left == 1 else f"{left} tries"
+        message = f"That code is not right: {tries} left." if left else "Too many wrong tries. Request a new code."
         return VerifyResult(error=AuthError("invalid_code" if left else "too_many_attempts", message))
     latest.consumed_at = now
     user = queries.get_user_by_email(session=session, email=address) or queries.create_user(

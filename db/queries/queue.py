@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
@@ -10,6 +11,11 @@ from sqlalchemy.orm import Session
 
 from db.models import AnalysisRun, RunStatus, utcnow
 from db.queries.runs import _mirror_status
+
+log = logging.getLogger(__name__)
+
+#: Why a run whose worker went silent failed, in words for the person who asked for it.
+STALE_RUN_REASON = "The analysis stopped: the computer running it stopped responding. Please try again."
 
 
 def claim_next_queued_run(
@@ -106,12 +112,7 @@ def fail_stale_runs(*, session: Session, now: datetime | None = None) -> list[An
     now = now or utcnow()
     failed: list[AnalysisRun] = []
     for run in find_expired_leases(session=session, now=now):
-        reason = (
-            f"worker {run.claimed_by!r} stopped reporting: lease expired at {run.lease_expires_at:%Y-%m-%d %H:%M:%S}Z"
-            f" (last heartbeat {run.heartbeat_at:%Y-%m-%d %H:%M:%S}Z)"
-            if run.lease_expires_at is not None and run.heartbeat_at is not None
-            else f"worker {run.claimed_by!r} stopped reporting: lease expired"
-        )
+        worker, lease_expired_at, heartbeat_at = run.claimed_by, run.lease_expires_at, run.heartbeat_at
         result = session.execute(
             update(AnalysisRun)
             .where(
@@ -119,10 +120,18 @@ def fail_stale_runs(*, session: Session, now: datetime | None = None) -> list[An
                 AnalysisRun.status == RunStatus.RUNNING.value,
                 AnalysisRun.lease_expires_at < now,
             )
-            .values(status=RunStatus.FAILED.value, error=reason, finished_at=now, lease_expires_at=None)
+            .values(status=RunStatus.FAILED.value, error=STALE_RUN_REASON, finished_at=now, lease_expires_at=None)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
+            # The error is read by the skier (studio, email): the worker's name and times go to the log.
+            log.warning(
+                "run %s failed: worker %r stopped reporting (lease expired at %s, last heartbeat %s)",
+                run.id,
+                worker,
+                lease_expired_at,
+                heartbeat_at,
+            )
             session.refresh(run)
             _mirror_status(session, run.analysis_id)
             failed.append(run)

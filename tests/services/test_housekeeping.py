@@ -30,7 +30,7 @@ def test_one_round_fails_silent_runs_and_sweeps_abandoned_uploads(factory, stora
     assert tidy(factory, storage) == (1, 1)
     with factory() as session:
         run = queries.get_run(session=session, run_id=run_id)
-        assert run.status == "failed" and "stopped reporting" in run.error
+        assert run.status == "failed" and "stopped responding" in run.error
         assert session.get(Analysis, abandoned) is None
     assert not storage.exists(key)
     assert tidy(factory, storage) == (0, 0)

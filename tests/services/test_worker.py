@@ -162,4 +162,4 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_failed_run(factory,
     DbRunReporter(factory, run_id=run_id, analysis_id=analysis_id, worker_id="slow-worker").status("succeeded")
     with factory() as session:
         run = queries.get_run(session=session, run_id=run_id)
-        assert run.status == "failed" and "stopped reporting" in run.error
+        assert run.status == "failed" and "stopped responding" in run.error

@@ -97,7 +97,7 @@ def test_an_expired_lease_fails_the_run_and_a_finished_run_cannot_be_claimed(cli
     refused = claim(client, run_id, "gpu-2")
     assert refused.status_code == 409 and "failed" in refused.json()["detail"]
     with factory() as session:
-        assert "stopped reporting" in queries.get_run(session=session, run_id=run_id).error
+        assert "stopped responding" in queries.get_run(session=session, run_id=run_id).error
     assert claim(client, run_id, "gpu-1").status_code == 409  # its old holder cannot take it back either
 
 
