@@ -182,11 +182,7 @@ def submit(
             session=session,
             user=user,
             analysis_id=draft.analysis_id,
-            box=box,
-            trim_start_s=start,
-            trim_end_s=end,
-            click_normalized_time=normalized,
-            max_window_s=svc.settings.max_window_s,
+            prompt=uploads.PromptChoice(box, start, end, normalized, svc.settings.max_window_s),
         )
     assert run_id is not None
     svc.queue_run(run_id)  # after the commit: the worker must find the queued row

@@ -225,17 +225,8 @@ def upload_complete(
         raise EmbedError("not_waiting", "this clip was already submitted: check your email for the link")
     with session_factory.begin() as session:
         try:
-            uploads.submit_prompt(
-                session=session,
-                user=None,
-                analysis_id=analysis_id,
-                box=box,
-                trim_start_s=trim_start_s,
-                trim_end_s=trim_end_s,
-                click_normalized_time=click_normalized_time,
-                max_window_s=max_window_s,
-                queue=False,
-            )
+            prompt = uploads.PromptChoice(box, trim_start_s, trim_end_s, click_normalized_time, max_window_s)
+            uploads.submit_prompt(session=session, user=None, analysis_id=analysis_id, prompt=prompt, queue=False)
         except uploads.UploadError as exc:
             raise EmbedError("bad_prompt", str(exc)) from exc
         analysis = session.get(Analysis, analysis_id)

@@ -8,10 +8,12 @@ row and no file behind, only a clear reason for the person.
 from __future__ import annotations
 
 import hashlib
+import math
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -25,9 +27,18 @@ from poser_pipeline.errors import PoserInputError
 from poser_pipeline.video.decode import probe_video
 from services.analyses import owned_analysis
 from services.storage import Storage
-from services.storage.base import ObjectNotFoundError, PresignedUpload, StorageError, UploadTooLargeError
+from services.storage.base import (
+    ObjectNotFoundError,
+    PresignedUpload,
+    StorageError,
+    UploadTooLargeError,
+    key_safe_name,
+)
 
 VIDEO_TYPES = ("video/", "image/gif", "application/octet-stream")
+
+#: Where uploaded clips are stored, one folder per analysis.
+UPLOAD_PREFIX = "uploads/"
 
 
 class UploadError(ValueError):
@@ -41,9 +52,11 @@ class NewUpload:
     storage_key: str  # where the clip is stored once the browser has put it
 
 
-def _safe_name(filename: str) -> str:
-    stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in Path(filename).name)[-120:]
-    return stem.lstrip(".") or "clip.mp4"
+def megabytes(size_bytes: int, *, up: bool = True) -> str:
+    """``size_bytes`` in MB (MiB) for a person, rounded so that a file over a limit never reads as equal to it."""
+    tenths = size_bytes / 2**20 * 10
+    value = (math.ceil(tenths) if up else math.floor(tenths)) / 10
+    return f"{value:.1f} MB".replace(".0 MB", " MB")
 
 
 def create_upload(
@@ -61,17 +74,45 @@ def create_upload(
     if size_bytes <= 0:
         raise UploadError("the file is empty")
     if size_bytes > max_bytes:
-        raise UploadError(f"the file is {size_bytes / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB")
+        raise UploadError(f"the file is {megabytes(size_bytes)}; the limit is {megabytes(max_bytes, up=False)}")
     if not content_type.startswith(VIDEO_TYPES):
         raise UploadError(f"{filename!r} is not a video ({content_type})")
     analysis = queries.create_analysis(
         session=session, owner_id=user.id if user else None, filename=filename, partner_id=partner_id
     )
-    key = f"uploads/{analysis.id}/{_safe_name(filename)}"
+    key = f"{UPLOAD_PREFIX}{analysis.id}/{key_safe_name(filename)}"
     session.add(Upload(analysis_id=analysis.id, storage_key=key, content_type=content_type, size_bytes=size_bytes))
     session.flush()
     presigned = storage.presign_upload(key, content_type=content_type, max_bytes=max_bytes)
     return NewUpload(analysis_id=analysis.id, upload=presigned, storage_key=key)
+
+
+@dataclass(frozen=True)
+class PromptChoice:
+    """The skier's box (px of the upright frame), the trim window (s) and the chosen frame's place in it (0–1)."""
+
+    box: tuple[float, float, float, float]
+    trim_start_s: float
+    trim_end_s: float
+    click_normalized_time: float
+    max_window_s: float
+
+
+def closed_upload_reason(*, session: Session, storage_key: str) -> str | None:
+    """Why a browser may no longer PUT to ``storage_key`` (``None``: it may, or the key is not an upload's).
+
+    An upload link lives only while its analysis waits for the file: once the clip is confirmed
+    (and checked) or the analysis deleted, a late or repeated PUT must not store a file.
+    """
+    if not storage_key.startswith(UPLOAD_PREFIX):
+        return None
+    upload = session.scalar(select(Upload).where(Upload.storage_key == storage_key))
+    analysis = queries.get_analysis(session=session, analysis_id=upload.analysis_id) if upload else None
+    if analysis is None:
+        return "this upload was cancelled: start a new upload"
+    if analysis.status != AnalysisStatus.UPLOADING:
+        return "this clip was already uploaded and checked: it cannot be replaced"
+    return None
 
 
 def confirm_upload(
@@ -81,14 +122,20 @@ def confirm_upload(
     user: User | None,
     analysis_id: uuid.UUID,
     max_bytes: int,
-) -> dict[str, float | int | str]:
+    prompt: PromptChoice | None = None,
+) -> dict[str, Any]:
     """Check the uploaded file really is a decodable video and record what it is.
+
+    With a ``prompt``, the box and window are checked against the video and the first run is
+    queued in the same transaction (its id under ``"run_id"``): a prompt refused leaves the
+    upload unconfirmed, so the same call with a better box succeeds.
 
     Raises
     ------
     UploadError
-        The file is missing, too large or not a video. The analysis, its upload
-        row and the stored object are deleted: a rejected upload leaves nothing.
+        The file is missing, too large or not a video: the analysis, its upload row and the
+        stored object are deleted, a rejected upload leaves nothing. Or the prompt does not fit
+        the video: nothing changes.
     """
     with session_factory() as session:
         analysis = (
@@ -112,7 +159,7 @@ def confirm_upload(
     except (PoserInputError, StorageError) as exc:
         _discard(session_factory, storage, analysis_id, key)
         if isinstance(exc, UploadTooLargeError):
-            raise UploadError(f"the file is larger than the limit of {max_bytes / 2**20:.0f} MB") from exc
+            raise UploadError(f"the file is larger than the limit of {megabytes(max_bytes, up=False)}") from exc
         if isinstance(exc, ObjectNotFoundError):
             raise UploadError("the file never arrived: upload it again") from exc
         raise UploadError(str(exc).replace(Path(key).name, "the file")) from exc
@@ -124,7 +171,12 @@ def confirm_upload(
         analysis.duration_s, analysis.fps = info.duration_s, info.fps
         analysis.width, analysis.height, analysis.rotation_deg = info.width, info.height, info.rotation_deg
         analysis.status = AnalysisStatus.AWAITING_PROMPT
-    return {"duration_s": info.duration_s, "fps": info.fps, "width": info.width, "height": info.height}
+        found: dict[str, Any] = {"duration_s": info.duration_s, "fps": info.fps, "width": info.width}
+        found["height"] = info.height
+        if prompt is not None:  # raises UploadError before the commit: the upload stays unconfirmed
+            session.flush()
+            found["run_id"] = submit_prompt(session=session, user=user, analysis_id=analysis_id, prompt=prompt)
+    return found
 
 
 def _discard(session_factory: sessionmaker[Session], storage: Storage, analysis_id: uuid.UUID, key: str) -> None:
@@ -138,11 +190,7 @@ def submit_prompt(
     session: Session,
     user: User | None,
     analysis_id: uuid.UUID,
-    box: tuple[float, float, float, float],
-    trim_start_s: float,
-    trim_end_s: float,
-    click_normalized_time: float,
-    max_window_s: float,
+    prompt: PromptChoice,
     queue: bool = True,
 ) -> uuid.UUID | None:
     """Record the trim window and the skier's box, then queue the first run (returns its id).
@@ -157,7 +205,10 @@ def submit_prompt(
     )
     if analysis is None or analysis.status != AnalysisStatus.AWAITING_PROMPT:
         raise UploadError("this analysis is not waiting for a box (upload and confirm the video first)")
+    trim_start_s, trim_end_s, max_window_s = prompt.trim_start_s, prompt.trim_end_s, prompt.max_window_s
     duration = analysis.duration_s or 0.0
+    if trim_end_s <= trim_start_s:
+        raise UploadError(f"the trim window ends ({trim_end_s:g} s) before it starts ({trim_start_s:g} s)")
     if not 0 <= trim_start_s < trim_end_s <= duration + 1e-6:
         raise UploadError(
             f"the trim window {trim_start_s:g}–{trim_end_s:g} s is not inside the clip (0–{duration:.2f} s)"
@@ -166,15 +217,15 @@ def submit_prompt(
         raise UploadError(
             f"the trim window is {trim_end_s - trim_start_s:.1f} s; at most {max_window_s:g} s is analysed"
         )
-    if not 0 <= click_normalized_time <= 1:
+    if not 0 <= prompt.click_normalized_time <= 1:
         raise UploadError("the chosen frame must lie within the trim window")
     try:
-        clipped = validate_prompt_box(np.asarray(box, dtype=float), analysis.width, analysis.height)
+        clipped = validate_prompt_box(np.asarray(prompt.box, dtype=float), analysis.width, analysis.height)
     except PoserInputError as exc:
         raise UploadError(str(exc)) from exc
     analysis.bbox_x1, analysis.bbox_y1, analysis.bbox_x2, analysis.bbox_y2 = (float(v) for v in clipped)
     analysis.trim_start_seconds, analysis.trim_end_seconds = trim_start_s, trim_end_s
-    analysis.click_normalized_time = click_normalized_time
+    analysis.click_normalized_time = prompt.click_normalized_time
     analysis.confirmed_at = utcnow()
     if not queue:
         analysis.status = "awaiting_confirmation"

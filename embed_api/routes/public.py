@@ -157,17 +157,20 @@ def create_upload(body: CreateUploadIn, request: Request, user: CurrentUser, fac
     return CreateUploadOut(analysis_id=new.analysis_id, upload=presigned)
 
 
+def _prompt_choice(request: Request, prompt: PromptIn) -> uploads.PromptChoice:
+    return uploads.PromptChoice(
+        box=prompt.bbox,
+        trim_start_s=prompt.trim_start_seconds,
+        trim_end_s=prompt.trim_end_seconds,
+        click_normalized_time=prompt.click_normalized_time,
+        max_window_s=request.app.state.max_window_s,
+    )
+
+
 def _submit_prompt(request: Request, factory: Any, user: User, analysis_id: uuid.UUID, prompt: PromptIn) -> Any:
     with factory.begin() as session:
         run_id = uploads.submit_prompt(
-            session=session,
-            user=user,
-            analysis_id=analysis_id,
-            box=prompt.bbox,
-            trim_start_s=prompt.trim_start_seconds,
-            trim_end_s=prompt.trim_end_seconds,
-            click_normalized_time=prompt.click_normalized_time,
-            max_window_s=request.app.state.max_window_s,
+            session=session, user=user, analysis_id=analysis_id, prompt=_prompt_choice(request, prompt)
         )
     request.app.state.queue_run(run_id)  # after the commit: the worker must find the queued row
     return run_id
@@ -189,12 +192,15 @@ def confirm_upload(
             user=user,
             analysis_id=analysis_id,
             max_bytes=request.app.state.max_upload_bytes,
+            prompt=_prompt_choice(request, body.prompt) if body and body.prompt else None,
         )
-        run_id = _submit_prompt(request, factory, user, analysis_id, body.prompt) if body and body.prompt else None
     except analyses.NotFoundError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such analysis") from exc
     except uploads.UploadError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    run_id = info.pop("run_id", None)
+    if run_id is not None:
+        request.app.state.queue_run(run_id)  # after the commit: the worker must find the queued row
     return ConfirmUploadOut(
         analysis_id=analysis_id,
         status=AnalysisStatus.QUEUED if run_id else AnalysisStatus.AWAITING_PROMPT,

@@ -10,7 +10,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse
 
-from services.storage.base import ObjectNotFoundError, UploadTooLargeError
+from embed_api.deps import SessionFactoryDep
+from services import uploads
+from services.storage.base import UploadTooLargeError
 from services.storage.local import LocalStorage, SignatureError
 
 router = APIRouter(prefix="/api/storage", tags=["storage"])
@@ -41,15 +43,33 @@ def download(key: str, request: Request) -> FileResponse:
 
 
 @router.put("/{key:path}")
-async def upload(key: str, request: Request) -> dict[str, int]:
+async def upload(key: str, request: Request, factory: SessionFactoryDep) -> dict[str, int]:
+    """Store the body as it arrives: never more than the signed limit is read, nothing is kept on refusal."""
     storage, signed = _checked(request, "PUT")
     if signed.content_type and request.headers.get("content-type") != signed.content_type:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, f"this link accepts {signed.content_type} only")
-    body = await request.body()  # bounded by the signed size limit below
-    if signed.max_bytes is not None and len(body) > signed.max_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "the file is larger than the upload limit")
+    with factory() as session:
+        closed = uploads.closed_upload_reason(session=session, storage_key=signed.key)
+    if closed:
+        raise HTTPException(status.HTTP_410_GONE, closed)
+    limit = signed.max_bytes
+    declared = request.headers.get("content-length", "")
+    if limit is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _too_large(int(declared), limit))
+    total = 0
     try:
-        storage.put_bytes(signed.key, body, content_type=signed.content_type)
-    except (UploadTooLargeError, ObjectNotFoundError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
-    return {"size_bytes": len(body)}
+        with storage.open_write(signed.key) as out:
+            async for chunk in request.stream():
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    raise UploadTooLargeError(signed.key)
+                out.write(chunk)
+    except UploadTooLargeError:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, _too_large(limit, limit, more=True)) from None
+    return {"size_bytes": total}
+
+
+def _too_large(size_bytes: int, limit_bytes: int | None, *, more: bool = False) -> str:
+    # A refused stream is cut at the limit, so its true size is unknown: say only that it is over.
+    size = f"more than {uploads.megabytes(size_bytes, up=False)}" if more else uploads.megabytes(size_bytes)
+    return f"the file is {size}; this upload link takes at most {uploads.megabytes(limit_bytes or 0, up=False)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,22 @@ def validate_key(key: str, *, prefix: bool = False) -> str:
         if segment.startswith("."):
             raise InvalidKeyError(f"storage key {key!r} has a segment starting with '.'")
     return key
+
+
+def key_safe_name(filename: str, *, default_stem: str = "clip", max_chars: int = 120) -> str:
+    """``filename``'s last path part as one key segment: accents dropped, other characters as ``_``.
+
+    ``descente_éclair.mp4`` → ``descente_eclair.mp4``; ``スキー.mp4`` (no letter left to keep)
+    → ``clip.mp4``. The person's own name is kept elsewhere for display and downloads.
+    """
+    name = Path(filename.replace("\\", "/")).name
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in ascii_name)
+    stem, dot, suffix = safe.rpartition(".")
+    if not (dot and suffix.isalnum()):
+        stem, suffix = safe, ""
+    stem = stem.strip("._-")[: max_chars - len(suffix) - 1] or default_stem
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:

@@ -86,6 +86,12 @@ class LocalStorage(Storage):
 
     # -- writes -----------------------------------------------------------------------------------
 
+    @contextmanager
+    def open_write(self, key: str) -> Iterator[IO[bytes]]:
+        """A file to write ``key``'s bytes to; it replaces the object only when the block ends without error."""
+        with self._atomic(self.path(key)) as out:
+            yield out
+
     def put_stream(
         self, key: str, stream: IO[bytes], *, content_type: str | None = None, max_bytes: int | None = None
     ) -> int:

@@ -172,7 +172,7 @@ def test_a_killed_worker_leaves_a_failed_run_and_a_rerun_succeeds(tmp_path):
             what="the stale run to fail",
         )
         failed = status_of(client, auth, analysis_id)["latest_run"]
-        assert "stopped reporting" in failed["error"]
+        assert "stopped responding" in failed["error"]
         rerun = client.post(
             f"/api/internal/analyses/{analysis_id}/reprocessings", headers={"X-Internal-Token": "stack-token"}
         )

@@ -17,7 +17,7 @@ from services.auth import request_code, verify_code
 from services.database import load_metric_catalog
 from services.mail import SmtpMailer, sign_in_code_message
 from services.notify import run_finished_notifier
-from services.uploads import UploadError, confirm_upload, create_upload, submit_prompt
+from services.uploads import PromptChoice, UploadError, confirm_upload, create_upload, submit_prompt
 from services.worker import LocalWorker
 from tests.services.conftest import SMTP_PASSWORD, SMTP_USER
 
@@ -83,11 +83,7 @@ def test_sign_in_upload_analyse_download_and_email(factory, s3_storage, smtp_ser
             session=session,
             user=user,
             analysis_id=analysis_id,
-            box=tuple(truth[0]),
-            trim_start_s=0.0,
-            trim_end_s=info["duration_s"],
-            click_normalized_time=0.0,
-            max_window_s=20.0,
+            prompt=PromptChoice(tuple(truth[0]), 0.0, info["duration_s"], 0.0, 20.0),
         )
     worker = LocalWorker(
         factory, s3_storage, on_finished=run_finished_notifier(factory, mailer, public_url="http://studio.test")
@@ -155,22 +151,14 @@ def test_another_persons_analysis_and_a_box_outside_the_frame(factory, s3_storag
             session=session,
             user=owner,
             analysis_id=analysis_id,
-            box=(900, 900, 990, 990),
-            trim_start_s=0.0,
-            trim_end_s=1.0,
-            click_normalized_time=0.5,
-            max_window_s=20.0,
+            prompt=PromptChoice((900, 900, 990, 990), 0.0, 1.0, 0.5, 20.0),
         )
     with factory.begin() as session, pytest.raises(UploadError, match="trim window"):
         submit_prompt(
             session=session,
             user=owner,
             analysis_id=analysis_id,
-            box=(10, 10, 60, 90),
-            trim_start_s=0.0,
-            trim_end_s=30.0,
-            click_normalized_time=0.5,
-            max_window_s=20.0,
+            prompt=PromptChoice((10, 10, 60, 90), 0.0, 30.0, 0.5, 20.0),
         )
     with factory() as session:
         assert queries.latest_run(session=session, analysis_id=analysis_id) is None  # nothing queued
