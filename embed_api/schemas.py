@@ -21,6 +21,7 @@ class StatusIn(BaseModel):
     error_log: str | None = None
     num_frames: int | None = Field(default=None, ge=0, le=10_000_000)
     fps: float | None = Field(default=None, gt=0, le=10_000)
+    pipeline_version: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class FramesIn(BaseModel):

@@ -80,8 +80,11 @@ class HttpRunReporter:
         error_log: str | None = None,
         num_frames: int | None = None,
         fps: float | None = None,
+        pipeline_version: str | None = None,
     ) -> None:
         body = {"status": status, "error": error, "error_log": error_log, "num_frames": num_frames, "fps": fps}
+        if pipeline_version is not None:  # absent, not null: an older sidecar refuses no field it does not know
+            body["pipeline_version"] = pipeline_version
         self._send("PUT", "/status", body)
 
     def frames(self, rows: Sequence[dict[str, Any]]) -> None:

@@ -36,6 +36,7 @@ class RunReporter(Protocol):
         error_log: str | None = None,
         num_frames: int | None = None,
         fps: float | None = None,
+        pipeline_version: str | None = None,
     ) -> None: ...
 
     def frames(self, rows: Sequence[dict[str, Any]]) -> None: ...
@@ -91,13 +92,23 @@ class DbRunReporter:
         error_log: str | None = None,
         num_frames: int | None = None,
         fps: float | None = None,
+        pipeline_version: str | None = None,
     ) -> None:
-        """``error`` is the reason a person reads; ``error_log`` the technical detail (kept on the analysis)."""
+        """``error`` is the reason a person reads; ``error_log`` the technical detail (kept on the analysis).
+
+        ``pipeline_version`` is the version of the code that runs it, sent with ``running``.
+        """
         with self._factory.begin() as session:
             if self._lost(session):  # any status, "running" too: a swept run must stay failed
                 return
             queries.set_run_status(
-                session=session, run_id=self.run_id, status=status, error=error, num_frames=num_frames, fps=fps
+                session=session,
+                run_id=self.run_id,
+                status=status,
+                error=error,
+                num_frames=num_frames,
+                fps=fps,
+                pipeline_version=pipeline_version,
             )
             if error_log is not None:
                 analysis = queries.get_analysis(session=session, analysis_id=self.analysis_id)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.analyze import AnalysisResult, analyze
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.progress import STAGE_LABELS
@@ -114,9 +115,9 @@ def execute(
     try:
         spec = io.load_input()
     except PoserInputError as exc:
-        reporter.status("failed", error=str(exc))
+        reporter.status("failed", error=str(exc), pipeline_version=PIPELINE_VERSION)
         return None
-    reporter.status("running")
+    reporter.status("running", pipeline_version=PIPELINE_VERSION)
     reporter.progress("download", 1.0, "Fetching your video")
     try:
         with tempfile.TemporaryDirectory(prefix="poser-run-") as tmp:

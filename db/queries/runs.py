@@ -150,12 +150,13 @@ def set_run_status(
     error: str | None = None,
     num_frames: int | None = None,
     fps: float | None = None,
+    pipeline_version: str | None = None,
     now: datetime | None = None,
 ) -> AnalysisRun | None:
     """Move a run to ``status`` and mirror it onto the analysis if it is the latest run.
 
     ``running`` sets ``started_at`` (once); ``succeeded``/``failed`` set ``finished_at`` and release the
-    lease. ``error`` (for failures), ``num_frames`` and ``fps`` are stored when given.
+    lease. ``error`` (for failures), ``num_frames``, ``fps`` and ``pipeline_version`` are stored when given.
     """
     status = RunStatus(status)
     now = now or utcnow()
@@ -172,6 +173,8 @@ def set_run_status(
         run.error = error
     if num_frames is not None:
         run.num_frames = num_frames
+    if pipeline_version is not None:
+        run.pipeline_version = pipeline_version
     if fps is not None:
         run.fps = fps
     session.flush()

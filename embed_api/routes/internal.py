@@ -141,7 +141,12 @@ def put_status(
 ) -> Accepted:
     """With ``X-Worker-Id``, a final status from a worker that no longer holds the run is dropped."""
     _reporter(factory, run_id, x_worker_id).status(
-        body.status, error=body.error, error_log=body.error_log, num_frames=body.num_frames, fps=body.fps
+        body.status,
+        error=body.error,
+        error_log=body.error_log,
+        num_frames=body.num_frames,
+        fps=body.fps,
+        pipeline_version=body.pipeline_version,
     )
     return Accepted()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from db import queries
+from poser_pipeline import PIPELINE_VERSION
 from services.database import load_metric_catalog
 from services.dispatch import make_dispatcher
 from services.settings import get_settings
@@ -125,6 +126,7 @@ def test_celery_worker_runs_dispatched_runs_once(factory, redis_url, tmp_path, m
         with factory() as session:
             runs = queries.list_runs(session=session, analysis_id=analysis.id)
             assert len(runs) == 1 and runs[0].status == "succeeded"
+            assert runs[0].pipeline_version == PIPELINE_VERSION
             assert len(queries.list_frames(session=session, run_id=run_id)) == 30
     finally:
         worker.terminate()

@@ -84,6 +84,10 @@ def test_internal_endpoints_need_the_token_and_a_real_run(factory):
     assert client.put(f"/api/internal/analysis-runs/{uuid.uuid4()}/progress", json=body, headers=ok).status_code == 404
     bad = {"stage": "track", "percent": 150}
     assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=bad, headers=ok).status_code == 422
+    for version in ("", "v" * 65):
+        bad_status = {"status": "running", "pipeline_version": version}
+        response = client.put(f"/api/internal/analysis-runs/{run_id}/status", json=bad_status, headers=ok)
+        assert response.status_code == 422, version
     frames = {"frames": [{"frame_index": 0, "no_such_column": 1}]}
     response = client.post(f"/api/internal/analysis-runs/{run_id}/frames/batches", json=frames, headers=ok)
     assert response.status_code == 422

@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from db import queries
+from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.synthetic.video import write_moving_figure_clip
 from services.database import open_database
 from services.settings import PoserSettings
@@ -123,6 +124,7 @@ def test_remote_worker_without_a_database_leaves_the_same_rows(storage_kind, cli
         assert direct.status == remote.status == "succeeded", remote.error
         assert remote.claimed_by.split(":")[1] != direct.claimed_by.split(":")[1]  # another process did it
         assert (remote.num_frames, remote.fps) == (direct.num_frames, direct.fps)
+        assert remote.pipeline_version == direct.pipeline_version == PIPELINE_VERSION
         assert queries.get_analysis(session=session, analysis_id=remote.analysis_id).progress["percent"] == 100
         for kind in ("overlay_video", "centred_video", "frames_csv", "turns_csv", "metrics_csv", "run_json"):
             artifact = queries.get_artifact(session=session, run_id=remote_run, kind=kind)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from db import queries
 from db.models import Artifact, Frame, MetricValue
+from poser_pipeline import PIPELINE_VERSION
 from poser_pipeline.synthetic.video import write_moving_figure_clip
 from services.database import load_metric_catalog
 from services.reporter import DbRunReporter
@@ -77,6 +78,7 @@ def test_worker_runs_a_queued_analysis_to_success(factory, storage, figure_clip)
         run = queries.get_run(session=session, run_id=run_id)
         analysis = queries.get_analysis(session=session, analysis_id=analysis_id)
         assert run.status == "succeeded" and run.num_frames == 30 and run.fps == pytest.approx(25.0)
+        assert run.pipeline_version == PIPELINE_VERSION
         assert analysis.status == "succeeded"
         assert analysis.progress["percent"] == 100
         assert queries.latest_succeeded_run(session=session, analysis_id=analysis_id).id == run_id
