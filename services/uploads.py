@@ -157,7 +157,8 @@ def confirm_upload(
             digest = hashlib.sha256(local.read_bytes()).hexdigest()
             info = probe_video(local)
     except (PoserInputError, StorageError) as exc:
-        _discard(session_factory, storage, analysis_id, key)
+        if not _discard(session_factory, storage, analysis_id, key):
+            raise UploadError("this analysis was deleted while its file was being checked") from exc
         if isinstance(exc, UploadTooLargeError):
             raise UploadError(f"the file is larger than the limit of {megabytes(max_bytes, up=False)}") from exc
         if isinstance(exc, ObjectNotFoundError):
@@ -179,10 +180,12 @@ def confirm_upload(
     return found
 
 
-def _discard(session_factory: sessionmaker[Session], storage: Storage, analysis_id: uuid.UUID, key: str) -> None:
+def _discard(session_factory: sessionmaker[Session], storage: Storage, analysis_id: uuid.UUID, key: str) -> bool:
+    """Delete a refused upload's analysis and object; ``False`` when the analysis was already gone."""
     with session_factory.begin() as session:
-        queries.delete_analysis(session=session, analysis_id=analysis_id)
+        existed = queries.delete_analysis(session=session, analysis_id=analysis_id) is not None
     storage.delete([key])
+    return existed
 
 
 def submit_prompt(

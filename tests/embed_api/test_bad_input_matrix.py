@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from db import queries
 from db.models import Analysis, AnalysisRun, Upload
 from embed_api.main import create_app
 from services import partners
@@ -242,3 +243,59 @@ def test_the_last_wrong_try_is_counted_in_the_singular(stack):
     ]
     texts = [m["message"] for m in messages]
     assert "1 try left" in " ".join(texts) and "1 tries" not in " ".join(texts), texts
+
+
+def test_a_confirm_before_the_file_arrived_says_so_and_leaves_nothing(stack, clip):
+    created = stack.create(clip)
+    refused = stack.confirm(created["analysis_id"], prompt())
+    assert refused.status_code == 400 and _detail(refused) == "the file never arrived: upload it again"
+    assert stack.count(Analysis) == 0 and stack.count(Upload) == 0 and stack.stored_files() == []
+
+
+def test_a_confirm_after_the_analysis_was_deleted_does_not_ask_for_the_file_again(stack, clip):
+    created = stack.create(clip)
+    stack.put(created, clip)
+    assert stack.api.delete(f"/api/analyses/{created['analysis_id']}", headers=stack.auth).status_code == 204
+    refused = stack.confirm(created["analysis_id"], prompt())
+    assert refused.status_code in (400, 404) and "again" not in _detail(refused), refused.text
+    assert stack.stored_files() == []
+
+
+class _DeletedWhileChecked(LocalStorage):
+    """Real local storage whose analysis is deleted (as by its owner) just as the file is fetched."""
+
+    on_download: Any = None
+
+    def download_file(self, key: str, path: Path) -> None:
+        self.on_download()
+        super().download_file(key, path)
+
+
+def test_an_analysis_deleted_while_its_file_is_checked_is_named_deleted(factory, tmp_path, clip):
+    from services import uploads
+
+    storage = _DeletedWhileChecked(tmp_path / "storage", SECRET, "http://testserver")
+    with factory.begin() as session:
+        user = queries.create_user(session=session, email="racer@example.com")
+        new = uploads.create_upload(
+            session=session,
+            storage=storage,
+            user=user,
+            filename="run.mp4",
+            size_bytes=len(clip),
+            content_type="video/mp4",
+            max_bytes=LIMIT_BYTES,
+        )
+    storage.put_bytes(new.storage_key, clip)
+
+    def owner_deletes() -> None:
+        with factory.begin() as session:
+            keys = queries.delete_analysis(session=session, analysis_id=new.analysis_id)
+        storage.delete(keys)
+
+    storage.on_download = owner_deletes
+    with pytest.raises(uploads.UploadError, match="was deleted while its file was being checked"):
+        uploads.confirm_upload(
+            session_factory=factory, storage=storage, user=None, analysis_id=new.analysis_id, max_bytes=LIMIT_BYTES
+        )
+    assert not any(p.is_file() for p in (tmp_path / "storage").rglob("*"))
