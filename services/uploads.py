@@ -52,11 +52,13 @@ class NewUpload:
     storage_key: str  # where the clip is stored once the browser has put it
 
 
-def megabytes(size_bytes: int, *, up: bool = True) -> str:
-    """``size_bytes`` in MB (MiB) for a person, rounded so that a file over a limit never reads as equal to it."""
-    tenths = size_bytes / 2**20 * 10
+def size_text(size_bytes: int, *, up: bool = True) -> str:
+    """``size_bytes`` for a person in MB (MiB), or KB under 1 MB, rounded so that a size over a limit
+    never reads as equal to it (``up`` rounds up, else down)."""
+    unit, scale = ("MB", 2**20) if size_bytes >= 2**20 else ("KB", 2**10)
+    tenths = size_bytes / scale * 10
     value = (math.ceil(tenths) if up else math.floor(tenths)) / 10
-    return f"{value:.1f} MB".replace(".0 MB", " MB")
+    return f"{value:.1f} {unit}".replace(".0 ", " ")
 
 
 def create_upload(
@@ -74,7 +76,7 @@ def create_upload(
     if size_bytes <= 0:
         raise UploadError("the file is empty")
     if size_bytes > max_bytes:
-        raise UploadError(f"the file is {megabytes(size_bytes)}; the limit is {megabytes(max_bytes, up=False)}")
+        raise UploadError(f"the file is {size_text(size_bytes)}; the limit is {size_text(max_bytes, up=False)}")
     if not content_type.startswith(VIDEO_TYPES):
         raise UploadError(f"{filename!r} is not a video ({content_type})")
     analysis = queries.create_analysis(
@@ -83,7 +85,8 @@ def create_upload(
     key = f"{UPLOAD_PREFIX}{analysis.id}/{key_safe_name(filename)}"
     session.add(Upload(analysis_id=analysis.id, storage_key=key, content_type=content_type, size_bytes=size_bytes))
     session.flush()
-    presigned = storage.presign_upload(key, content_type=content_type, max_bytes=max_bytes)
+    # The link takes the declared size and no more: browsers know a file's exact size.
+    presigned = storage.presign_upload(key, content_type=content_type, max_bytes=size_bytes)
     return NewUpload(analysis_id=analysis.id, upload=presigned, storage_key=key)
 
 
@@ -148,9 +151,17 @@ def confirm_upload(
             raise UploadError("no upload is waiting for this analysis")
         if analysis.status != AnalysisStatus.UPLOADING:
             raise UploadError("this upload was already confirmed")
-        key = upload.storage_key
+        key, declared_bytes = upload.storage_key, upload.size_bytes
     try:
         size = storage.confirm_upload(key, max_bytes=max_bytes)
+        if declared_bytes is not None and size != declared_bytes:
+            # A cut-off or different file: the upload stays open, so the same link can send it again.
+            storage.delete([key])
+            if size < declared_bytes:
+                raise UploadError(
+                    f"only {size_text(size, up=False)} of the {size_text(declared_bytes)} file arrived: upload it again"
+                )
+            raise UploadError(f"the file is {size_text(size)}, not the {size_text(declared_bytes)} announced")
         with tempfile.TemporaryDirectory(prefix="poser-confirm-") as tmp:
             local = Path(tmp) / Path(key).name
             storage.download_file(key, local)
@@ -160,7 +171,7 @@ def confirm_upload(
         if not _discard(session_factory, storage, analysis_id, key):
             raise UploadError("this analysis was deleted while its file was being checked") from exc
         if isinstance(exc, UploadTooLargeError):
-            raise UploadError(f"the file is larger than the limit of {megabytes(max_bytes, up=False)}") from exc
+            raise UploadError(f"the file is larger than the limit of {size_text(max_bytes, up=False)}") from exc
         if isinstance(exc, ObjectNotFoundError):
             raise UploadError("the file never arrived: upload it again") from exc
         raise UploadError(str(exc).replace(Path(key).name, "the file")) from exc

@@ -70,6 +70,8 @@ async def upload(key: str, request: Request, factory: SessionFactoryDep) -> dict
 
 
 def _too_large(size_bytes: int, limit_bytes: int | None, *, more: bool = False) -> str:
+    """The link's limit is the size announced when the upload began (within the site's limit)."""
     # A refused stream is cut at the limit, so its true size is unknown: say only that it is over.
-    size = f"more than {uploads.megabytes(size_bytes, up=False)}" if more else uploads.megabytes(size_bytes)
-    return f"the file is {size}; this upload link takes at most {uploads.megabytes(limit_bytes or 0, up=False)}"
+    size = f"more than {uploads.size_text(size_bytes, up=False)}" if more else uploads.size_text(size_bytes)
+    announced = uploads.size_text(limit_bytes or 0, up=False)
+    return f"the file is {size}, larger than the {announced} announced when this upload began: start a new upload"

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from db import queries
 from db.models import Analysis, AnalysisRun, Upload
 from embed_api.main import create_app
-from services import partners
+from services import partners, uploads
 from services.storage.base import validate_key
 from services.storage.local import LocalStorage
 
@@ -147,27 +147,43 @@ def test_a_file_one_byte_over_the_limit_reads_as_over_it(stack):
 # --- the PUT to the upload link -------------------------------------------------------------------
 
 
-def test_a_put_over_the_limit_is_refused_as_it_arrives_and_nothing_is_kept(stack, clip):
+def test_a_put_larger_than_announced_is_refused_as_it_arrives_and_nothing_is_kept(stack, clip):
     created = stack.create(clip)
-    chunk = b"\0" * 2**16
+    chunk = b"\0" * 2**12
 
     def body():  # no Content-Length: only counting the bytes as they arrive can stop it
-        for _ in range(LIMIT_BYTES // len(chunk) + 2):
+        for _ in range(len(clip) // len(chunk) + 2):
             yield chunk
 
     refused = stack.put(created, body())
     assert refused.status_code == 413, refused.text
-    assert "more than 2 MB" in _detail(refused) and "at most 2 MB" in _detail(refused)
+    announced = uploads.size_text(len(clip), up=False)
+    assert _detail(refused).startswith(f"the file is more than {announced}, larger than the {announced} announced")
     assert stack.stored_files() == []
     assert stack.status(created["analysis_id"]) == "uploading"  # a retry with the right file still works
     assert stack.put(created, clip).status_code == 200
 
 
-def test_a_declared_length_over_the_limit_is_refused_before_reading(stack, clip):
+def test_a_declared_length_over_the_announced_size_is_refused_before_reading(stack, clip):
     created = stack.create(clip)
-    refused = stack.put(created, b"\0" * (LIMIT_BYTES + 10))
-    assert refused.status_code == 413 and "2.1 MB" in _detail(refused)
+    refused = stack.put(created, clip + b"\0" * 2048)
+    assert refused.status_code == 413 and "start a new upload" in _detail(refused)
     assert stack.stored_files() == []
+
+
+def test_a_cut_off_upload_is_refused_at_confirm_and_can_be_sent_again(stack, clip):
+    created = stack.create(clip)
+    assert stack.put(created, clip[: len(clip) // 2]).status_code == 200
+    refused = stack.confirm(created["analysis_id"], prompt())
+    assert refused.status_code == 400
+    whole = uploads.size_text(len(clip))
+    assert (
+        _detail(refused)
+        == f"only {uploads.size_text(len(clip) // 2, up=False)} of the {whole} file arrived: upload it again"
+    )
+    assert stack.stored_files() == [] and stack.status(created["analysis_id"]) == "uploading"
+    assert stack.put(created, clip).status_code == 200
+    assert stack.confirm(created["analysis_id"], prompt()).status_code == 200
 
 
 def test_the_upload_link_dies_with_its_confirm(stack, clip):
@@ -272,8 +288,6 @@ class _DeletedWhileChecked(LocalStorage):
 
 
 def test_an_analysis_deleted_while_its_file_is_checked_is_named_deleted(factory, tmp_path, clip):
-    from services import uploads
-
     storage = _DeletedWhileChecked(tmp_path / "storage", SECRET, "http://testserver")
     with factory.begin() as session:
         user = queries.create_user(session=session, email="racer@example.com")
