@@ -136,15 +136,14 @@ def upload_clip(svc: Services, user: User, *, filename: str, data: bytes, conten
             content_type=kind,
             max_bytes=max_bytes,
         )
-    key = new.storage_key
-    svc.storage.put_bytes(key, data, content_type=kind)
+    svc.storage.put_bytes(new.storage_key, data, content_type=kind)
     info = uploads.confirm_upload(
         session_factory=svc.factory, storage=svc.storage, user=user, analysis_id=new.analysis_id, max_bytes=max_bytes
     )
     return ClipDraft(
         analysis_id=new.analysis_id,
         filename=filename,
-        storage_key=key,
+        storage_key=info["storage_key"],
         duration_s=float(info["duration_s"]),
         fps=float(info["fps"]),
         width=int(info["width"]),

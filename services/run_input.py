@@ -42,6 +42,15 @@ class RunInput:
         return cls(analysis.id, analysis.s3_input_key, analysis.filename or "clip.mp4", box, start, end, at)
 
 
+def input_key(analysis_id: uuid.UUID, filename: str) -> str:
+    """Storage key of an analysis's checked clip (``filename`` already key-safe).
+
+    Not the upload's key: a presigned upload URL cannot be revoked, so the checked clip moves out
+    of its reach and a late PUT can only write an orphan, which the storage sweep removes.
+    """
+    return f"analyses/{analysis_id}/input/{filename}"
+
+
 def artifact_key(analysis_id: uuid.UUID, run_id: uuid.UUID, filename: str) -> str:
     """Storage key of one run output."""
     return f"analyses/{analysis_id}/runs/{run_id}/{filename}"

@@ -26,6 +26,7 @@ from poser_pipeline.boxes import validate_prompt_box
 from poser_pipeline.errors import PoserInputError
 from poser_pipeline.video.decode import probe_video
 from services.analyses import owned_analysis
+from services.run_input import input_key
 from services.storage import Storage
 from services.storage.base import (
     ObjectNotFoundError,
@@ -175,19 +176,25 @@ def confirm_upload(
         if isinstance(exc, ObjectNotFoundError):
             raise UploadError("the file never arrived: upload it again") from exc
         raise UploadError(str(exc).replace(Path(key).name, "the file")) from exc
+    checked_key = input_key(analysis_id, Path(key).name)
     with session_factory.begin() as session:
         analysis = queries.get_analysis(session=session, analysis_id=analysis_id)
-        upload = session.scalars(select(Upload).where(Upload.analysis_id == analysis_id)).one()
+        upload = session.scalar(select(Upload).where(Upload.analysis_id == analysis_id))
+        if analysis is None or upload is None:
+            storage.delete([key])
+            raise UploadError("this analysis was deleted while its file was being checked")
         upload.status, upload.size_bytes, upload.checksum_sha256 = "verified", size, digest
-        analysis.s3_input_key = key
+        analysis.s3_input_key = checked_key
         analysis.duration_s, analysis.fps = info.duration_s, info.fps
         analysis.width, analysis.height, analysis.rotation_deg = info.width, info.height, info.rotation_deg
         analysis.status = AnalysisStatus.AWAITING_PROMPT
         found: dict[str, Any] = {"duration_s": info.duration_s, "fps": info.fps, "width": info.width}
-        found["height"] = info.height
+        found["height"], found["storage_key"] = info.height, checked_key
         if prompt is not None:  # raises UploadError before the commit: the upload stays unconfirmed
             session.flush()
             found["run_id"] = submit_prompt(session=session, user=user, analysis_id=analysis_id, prompt=prompt)
+        # Last before the commit: a refused prompt leaves the file at its upload key, to confirm again.
+        storage.move(key, checked_key)
     return found
 
 

@@ -120,14 +120,14 @@ def latest_runs(*, session: Session) -> dict[uuid.UUID, AnalysisRun]:
 
 
 def list_awaiting_prompt(*, session: Session, owner_id: uuid.UUID) -> list[tuple[Analysis, str]]:
-    """The owner's analyses still waiting for a box, most recently updated first, each with its upload's key."""
-    rows = session.execute(
-        select(Analysis, Upload.storage_key)
-        .join(Upload, Upload.analysis_id == Analysis.id)
+    """The owner's analyses still waiting for a box, most recently updated first, each with its checked clip's key."""
+    rows = session.scalars(
+        select(Analysis)
         .where(Analysis.owner_id == owner_id, Analysis.status == AnalysisStatus.AWAITING_PROMPT.value)
+        .where(Analysis.s3_input_key.is_not(None))
         .order_by(Analysis.updated_at.desc())
     ).all()
-    return [(analysis, key) for analysis, key in rows]
+    return [(analysis, analysis.s3_input_key) for analysis in rows]
 
 
 def _mirror_status(session: Session, analysis_id: uuid.UUID) -> None:

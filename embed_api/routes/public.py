@@ -199,6 +199,7 @@ def confirm_upload(
     except uploads.UploadError as exc:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     run_id = info.pop("run_id", None)
+    info.pop("storage_key")  # where the checked clip lives is the server's business
     if run_id is not None:
         request.app.state.queue_run(run_id)  # after the commit: the worker must find the queued row
     return ConfirmUploadOut(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import quote
@@ -92,6 +93,15 @@ class PresignedUpload:
     max_bytes: int | None = None
 
 
+@dataclass(frozen=True)
+class StoredObject:
+    """One stored object as listed: its key, size and when it was last written (UTC)."""
+
+    key: str
+    size_bytes: int
+    modified_at: datetime
+
+
 class Storage(ABC):
     """Object storage for uploads and artifacts, addressed by keys such as ``runs/<id>/overlay.mp4``.
 
@@ -144,6 +154,18 @@ class Storage(ABC):
     @abstractmethod
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under the folder ``prefix`` (ends with ``/``); return how many."""
+
+    @abstractmethod
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object under the folder ``prefix`` (ends with ``/``), in no particular order."""
+
+    @abstractmethod
+    def move(self, source_key: str, target_key: str) -> None:
+        """Put the object at ``source_key`` under ``target_key`` (replacing it) and remove the source.
+
+        A reader of ``target_key`` sees the whole object or none; raises :class:`ObjectNotFoundError`
+        when there is no source.
+        """
 
     @abstractmethod
     def presign_upload(self, key: str, *, content_type: str, max_bytes: int, expires_s: int = 900) -> PresignedUpload:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -19,6 +20,7 @@ from services.storage.base import (
     ObjectNotFoundError,
     PresignedUpload,
     Storage,
+    StoredObject,
     UploadTooLargeError,
     validate_key,
 )
@@ -153,6 +155,26 @@ class LocalStorage(Storage):
         shutil.rmtree(folder)
         self._prune(folder.parent)
         return count
+
+    # -- listing and moves ------------------------------------------------------------------------
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        folder = (self.root / validate_key(prefix, prefix=True)).resolve()
+        if not folder.is_relative_to(self.root) or not folder.is_dir():
+            return
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.name.startswith("."):  # ".tmp-" files are writes in progress
+                stat = path.stat()
+                modified_at = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+                yield StoredObject(path.relative_to(self.root).as_posix(), stat.st_size, modified_at)
+
+    def move(self, source_key: str, target_key: str) -> None:
+        source, target = self.path(source_key), self.path(target_key)
+        if not source.is_file():
+            raise ObjectNotFoundError(f"no stored object {source_key!r}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)  # one rename: atomic on the same filesystem
+        self._prune(source.parent)
 
     def _prune(self, folder: Path) -> None:
         """Remove empty folders from ``folder`` up to (not including) the root."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,6 +16,7 @@ from services.storage.base import (
     PresignedUpload,
     Storage,
     StorageError,
+    StoredObject,
     UploadTooLargeError,
     content_disposition,
     validate_key,
@@ -153,6 +154,22 @@ class S3Storage(Storage):
         ]
         self.delete(keys)
         return len(keys)
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        validate_key(prefix, prefix=True)
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    yield StoredObject(obj["Key"], int(obj["Size"]), obj["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 listing of {prefix!r} in s3://{self.bucket} failed: {exc}") from exc
+
+    def move(self, source_key: str, target_key: str) -> None:
+        # S3 has no rename: a server-side copy (multipart above 8 MB, so any size) then a delete.
+        source = {"Bucket": self.bucket, "Key": validate_key(source_key)}
+        self._call("copy", source_key, CopySource=source, Key=validate_key(target_key))
+        self.delete([source_key])
 
     def _presign(self, operation: str, key: str, expires_s: int, **params: str) -> str:
         validate_key(key)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -92,6 +93,27 @@ def test_delete_and_delete_prefix(storage: Storage) -> None:
     assert storage.delete_prefix("runs/1/") == 0
     with pytest.raises(InvalidKeyError):
         storage.delete_prefix("runs/1")
+
+
+def test_list_objects_sees_a_folder_with_sizes_and_times(storage: Storage) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    for key, data in (("runs/1/a.csv", b"ab"), ("runs/1/sub/b.csv", b"abc"), ("runs/10/c.csv", b"x")):
+        storage.put_bytes(key, data)
+    listed = {obj.key: obj for obj in storage.list_objects("runs/1/")}
+    assert {k: o.size_bytes for k, o in listed.items()} == {"runs/1/a.csv": 2, "runs/1/sub/b.csv": 3}
+    assert all(before <= o.modified_at <= datetime.now(UTC) + timedelta(seconds=5) for o in listed.values())
+    assert list(storage.list_objects("nothing/")) == []
+
+
+def test_move_replaces_the_target_and_removes_the_source(storage: Storage) -> None:
+    storage.put_bytes("uploads/1/clip.mp4", b"clip")
+    storage.put_bytes("analyses/1/input/clip.mp4", b"old")
+    storage.move("uploads/1/clip.mp4", "analyses/1/input/clip.mp4")
+    assert storage.read("analyses/1/input/clip.mp4") == b"clip"
+    assert not storage.exists("uploads/1/clip.mp4")
+    with pytest.raises(ObjectNotFoundError):
+        storage.move("uploads/1/clip.mp4", "analyses/1/input/other.mp4")
+    assert not storage.exists("analyses/1/input/other.mp4")
 
 
 def test_confirm_upload_enforces_the_size_limit(storage: Storage) -> None:
