@@ -1,4 +1,5 @@
-"""Periodic upkeep where no local worker runs: fail runs whose worker went silent, sweep abandoned uploads.
+"""Periodic upkeep where no local worker runs: fail runs whose worker went silent, sweep abandoned uploads
+and stored objects no row points to.
 
 A :class:`services.worker.LocalWorker` does both itself. With the distributed queue (Celery, remote GPU
 workers), stale runs would otherwise be failed only when the next claim happens to look, and abandoned
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from services.orphan_sweep import sweep_orphans
 from services.storage import Storage
 from services.upload_cleanup import sweep_abandoned
 
@@ -30,10 +33,21 @@ def tidy(session_factory: sessionmaker[Session], storage: Storage) -> tuple[int,
 
 
 class Housekeeper:
-    """:func:`tidy` now and then every ``every_s`` seconds on a daemon thread, until :meth:`stop`."""
+    """:func:`tidy` now and then every ``every_s`` seconds on a daemon thread, until :meth:`stop`.
 
-    def __init__(self, session_factory: sessionmaker[Session], storage: Storage, *, every_s: float = 60.0) -> None:
+    Orphaned objects are swept on start and every ``orphans_every_s``: it lists the whole bucket.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        storage: Storage,
+        *,
+        every_s: float = 60.0,
+        orphans_every_s: float = 3600.0,
+    ) -> None:
         self._factory, self._storage, self._every_s = session_factory, storage, every_s
+        self._orphans_every_s = orphans_every_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="poser-housekeeping", daemon=True)
 
@@ -42,9 +56,13 @@ class Housekeeper:
         return self
 
     def _run(self) -> None:
+        next_orphan_sweep = 0.0
         while not self._stop.is_set():
             try:
                 tidy(self._factory, self._storage)
+                if time.monotonic() >= next_orphan_sweep:
+                    next_orphan_sweep = time.monotonic() + self._orphans_every_s
+                    sweep_orphans(session_factory=self._factory, storage=self._storage)
             except Exception:  # a database hiccup must not end upkeep for good
                 log.exception("housekeeping round failed")
             self._stop.wait(self._every_s)

@@ -27,6 +27,7 @@ from db import queries
 from poser_pipeline.pose.model import preload as preload_pose
 from poser_pipeline.settings import PipelineSettings
 from services.heartbeat import Heartbeat
+from services.orphan_sweep import sweep_orphans
 from services.reporter import DbRunReporter
 from services.run_analysis import execute_run
 from services.storage import Storage
@@ -129,11 +130,15 @@ class LocalWorker:
             log.info("swept %d abandoned upload(s)", len(deleted))
         return len(deleted)
 
+    def sweep_orphaned_objects(self) -> int:
+        """Delete stored objects no row points to (late uploads, outputs of deleted analyses); returns how many."""
+        return len(sweep_orphans(session_factory=self._factory, storage=self._storage))
+
     def run_forever(self, *, poll_s: float = 1.0, cleanup_every_s: float = 3600.0) -> None:
         """Work until :meth:`stop` is called, polling the queue every ``poll_s`` seconds when idle.
 
-        Abandoned uploads are swept on start and then every ``cleanup_every_s`` seconds: the worker is
-        the one process every deployment runs, so nothing else needs scheduling.
+        Abandoned uploads and orphaned objects are swept on start and then every ``cleanup_every_s``
+        seconds: the worker is the one process every deployment runs, so nothing else needs scheduling.
         """
         try:
             preload_pose()  # in the loop's thread, so a studio running this worker in-process starts at once
@@ -145,6 +150,7 @@ class LocalWorker:
                 if time.monotonic() >= next_cleanup:
                     next_cleanup = time.monotonic() + cleanup_every_s
                     self.sweep_abandoned_uploads()
+                    self.sweep_orphaned_objects()
                 if self.run_once() is None:
                     self._stop.wait(poll_s)
             except Exception:  # keep serving: one broken run must not stop the worker
