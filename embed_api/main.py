@@ -47,6 +47,7 @@ def create_app(
     embed_submissions_per_client_per_hour: int = embed_service.SUBMISSIONS_PER_CLIENT_PER_HOUR,
     embed_submissions_per_partner_per_hour: int = embed_service.SUBMISSIONS_PER_PARTNER_PER_HOUR,
     max_json_body_bytes: int = MAX_JSON_BODY_BYTES,
+    notify_run: Callable[[uuid.UUID], object] | None = None,
 ) -> FastAPI:
     """The sidecar app over one database.
 
@@ -56,7 +57,8 @@ def create_app(
     confirmation links; the request's base URL when ``None``); ``send_message`` sends the embed
     confirmation email (printed when ``None``). ``embed_submissions_per_*_per_hour`` cap widget
     submissions per client address and per partner (429 past them); ``max_json_body_bytes`` caps
-    request bodies outside uploads and the internal endpoints (413 past it).
+    request bodies outside uploads and the internal endpoints (413 past it). ``notify_run(run_id)``
+    announces a run a remote worker reported as ended (:meth:`services.notify.RunNotifier.notify`).
     """
     if not internal_token:
         raise ValueError("an internal token is required (POSER_INTERNAL_TOKEN)")
@@ -73,6 +75,7 @@ def create_app(
     app.state.queue_run = functools.partial(queue_run, dispatch)
     app.state.api_url = api_url
     app.state.send_message = send_message  # (Message): the embed confirmation email
+    app.state.notify_run = notify_run
     app.state.contact_desk = ContactDesk(
         send_message or (lambda message: print(message.text, flush=True)), team_address=contact_address
     )
@@ -111,7 +114,8 @@ def app_from_settings(settings: Any = None) -> FastAPI:
         api_url=settings.api_url,
         send_message=svc.mailer.send,
         contact_address=settings.mail_from,
+        notify_run=svc.notifier().notify,
     )
     if settings.queue == "celery":  # local workers tidy up themselves; Celery and remote workers do not
-        app.state.housekeeper = Housekeeper(svc.factory, svc.storage).start()
+        app.state.housekeeper = Housekeeper(svc.factory, svc.storage, notifier=svc.notifier()).start()
     return app

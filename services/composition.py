@@ -22,6 +22,7 @@ from db.engine import SessionFactory
 from poser_pipeline.settings import PipelineSettings
 from services.dispatch import queue_run
 from services.mail import Mailer, make_mailer, sign_in_code_message
+from services.notify import RunNotifier
 from services.settings import PoserSettings, get_settings, pipeline_settings
 from services.storage import LocalStorage, Storage, make_storage
 
@@ -45,6 +46,16 @@ class Services:
     @property
     def secret_key(self) -> str:
         return self.settings.secret_key.get_secret_value()
+
+    def notifier(self) -> RunNotifier:
+        """Announces finished runs to their owners (studio link, or an embed submission's results page)."""
+        return RunNotifier(
+            self.factory,
+            self.mailer,
+            public_url=self.settings.public_url,
+            api_url=self.settings.api_url,
+            secret_key=self.secret_key,
+        )
 
     def send_code(self, email: str, code: str) -> None:
         """Deliver a sign-in code (``request_code``'s ``deliver``)."""

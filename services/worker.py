@@ -71,9 +71,13 @@ class LocalWorker:
         self._stop = threading.Event()
 
     def sweep(self) -> int:
-        """Fail runs whose worker stopped heartbeating; returns how many."""
+        """Fail runs whose worker stopped heartbeating (announcing each, like a run that ended); returns how many."""
         with self._factory.begin() as session:
-            return len(queries.fail_stale_runs(session=session))
+            failed = [run.id for run in queries.fail_stale_runs(session=session)]
+        if self._on_finished is not None:
+            for run_id in failed:
+                self._on_finished(run_id, False)
+        return len(failed)
 
     def run_once(self) -> uuid.UUID | None:
         """Claim and execute the oldest queued run; returns its id, or ``None`` when the queue is empty."""
@@ -167,10 +171,9 @@ def worker_from_settings(settings: Any = None, *, tracker: str | None = None) ->
     ``tracker`` overrides the settings' tracking backend (a GPU queue's worker: ``sam2``).
     """
     from services.composition import build
-    from services.notify import run_finished_notifier
 
     svc = build(settings, tracker=tracker)
-    notify = run_finished_notifier(svc.factory, svc.mailer, public_url=svc.settings.public_url)
+    notify = svc.notifier()
     return LocalWorker(
         svc.factory,
         svc.storage,

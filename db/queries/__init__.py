@@ -36,6 +36,7 @@ from db.queries.queue import (
     heartbeat,
 )
 from db.queries.runs import (
+    claim_run_notification,
     create_analysis,
     create_run,
     delete_analysis,
@@ -50,6 +51,7 @@ from db.queries.runs import (
     list_runs_of,
     set_progress,
     set_run_status,
+    unannounced_finished_runs,
 )
 from db.queries.shares import (
     create_share_link,
@@ -79,6 +81,7 @@ __all__ = [
     "TERMINAL_RUN_STATUSES",
     "claim_next_queued_run",
     "claim_run",
+    "claim_run_notification",
     "create_analysis",
     "create_run",
     "create_share_link",
@@ -116,6 +119,7 @@ __all__ = [
     "save_turn_structure",
     "set_progress",
     "set_run_status",
+    "unannounced_finished_runs",
     "upsert_frames",
     "upsert_metric_definitions",
     "user_emails",

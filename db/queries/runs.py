@@ -207,3 +207,41 @@ def delete_analysis(*, session: Session, analysis_id: uuid.UUID) -> list[str] | 
     session.expunge(analysis)
     session.execute(delete(Analysis).where(Analysis.id == analysis_id).execution_options(synchronize_session=False))
     return list(dict.fromkeys(keys))
+
+
+def claim_run_notification(*, session: Session, run_id: uuid.UUID, now: datetime | None = None) -> AnalysisRun | None:
+    """Mark a finished run as announced and return it, or ``None`` when it is not finished or already was.
+
+    One conditional UPDATE: of several processes announcing the same run (its worker, the sidecar,
+    a sweep), exactly one gets the row.
+    """
+    result = session.execute(
+        update(AnalysisRun)
+        .where(
+            AnalysisRun.id == run_id,
+            AnalysisRun.notified_at.is_(None),
+            AnalysisRun.status.in_([s.value for s in TERMINAL_RUN_STATUSES]),
+        )
+        .values(notified_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    run = session.get(AnalysisRun, run_id)
+    session.refresh(run)
+    return run
+
+
+def unannounced_finished_runs(*, session: Session, finished_since: datetime) -> list[uuid.UUID]:
+    """Ids of runs that ended after ``finished_since`` and were never announced, oldest first."""
+    return list(
+        session.scalars(
+            select(AnalysisRun.id)
+            .where(
+                AnalysisRun.notified_at.is_(None),
+                AnalysisRun.status.in_([s.value for s in TERMINAL_RUN_STATUSES]),
+                AnalysisRun.finished_at >= finished_since,
+            )
+            .order_by(AnalysisRun.finished_at)
+        )
+    )

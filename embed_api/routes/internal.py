@@ -136,10 +136,15 @@ def put_progress(
 def put_status(
     run_id: uuid.UUID,
     body: StatusIn,
+    request: Request,
     factory: SessionFactoryDep,
     x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Accepted:
-    """With ``X-Worker-Id``, a final status from a worker that no longer holds the run is dropped."""
+    """With ``X-Worker-Id``, a final status from a worker that no longer holds the run is dropped.
+
+    A final status announces the run to its owner (once, whichever path ends it; a dropped report
+    announces nothing new: the run already ended another way and was announced then).
+    """
     _reporter(factory, run_id, x_worker_id).status(
         body.status,
         error=body.error,
@@ -148,6 +153,9 @@ def put_status(
         fps=body.fps,
         pipeline_version=body.pipeline_version,
     )
+    notify_run = request.app.state.notify_run
+    if notify_run is not None and body.status in ("succeeded", "failed"):
+        notify_run(run_id)
     return Accepted()
 
 

@@ -16,7 +16,7 @@ from services.analyses import NotFoundError, edge_similarity, turns
 from services.auth import request_code, verify_code
 from services.database import load_metric_catalog
 from services.mail import SmtpMailer, sign_in_code_message
-from services.notify import run_finished_notifier
+from services.notify import RunNotifier
 from services.uploads import PromptChoice, UploadError, confirm_upload, create_upload, submit_prompt
 from services.worker import LocalWorker
 from tests.services.conftest import SMTP_PASSWORD, SMTP_USER
@@ -86,7 +86,11 @@ def test_sign_in_upload_analyse_download_and_email(factory, s3_storage, smtp_ser
             prompt=PromptChoice(tuple(truth[0]), 0.0, info["duration_s"], 0.0, 20.0),
         )
     worker = LocalWorker(
-        factory, s3_storage, on_finished=run_finished_notifier(factory, mailer, public_url="http://studio.test")
+        factory,
+        s3_storage,
+        on_finished=RunNotifier(
+            factory, mailer, public_url="http://studio.test", api_url="http://api.test", secret_key="s"
+        ),
     )
     assert worker.run_once() == run_id
     with factory() as session:
