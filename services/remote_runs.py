@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from db import queries
+from db.models import utcnow
 from db.vocabulary import RunStatus
 from poser_pipeline.errors import PoserInputError
 from services import run_payloads
@@ -123,6 +124,30 @@ class UploadTarget:
     method: str
     headers: dict[str, str]
     expires_at: int
+
+
+def check_holder(session: Session, *, run_id: uuid.UUID, worker_id: str, now: datetime | None = None) -> Any:
+    """The run, if ``worker_id`` holds its live lease: every write a remote worker makes checks this first.
+
+    Raises ``LookupError`` for an unknown run and :class:`RunUnavailableError` when the run is not
+    running, is held by another worker, or its lease lapsed (the sweep will fail it).
+    """
+    run = queries.get_run(session=session, run_id=run_id)
+    if run is None:
+        raise LookupError(f"no analysis run {run_id}")
+    if run.status != RunStatus.RUNNING or run.claimed_by != worker_id:
+        raise RunUnavailableError(_refusal(run, worker_id))
+    if run.lease_expires_at is not None and run.lease_expires_at < (now or utcnow()):
+        raise RunUnavailableError(f"the lease of {worker_id!r} on run {run_id} lapsed: stop working on it")
+    return run
+
+
+def check_status_change(session: Session, *, run: Any, status: str) -> None:
+    """Refuse a status a worker may not set: the queue is not theirs, and success needs the run's record."""
+    if status == RunStatus.QUEUED:
+        raise RunUnavailableError("a worker cannot put a run back in the queue")
+    if status == RunStatus.SUCCEEDED and queries.get_artifact(session=session, run_id=run.id, kind="run_json") is None:
+        raise RunUnavailableError("a run cannot succeed without its outputs: register its artifacts first")
 
 
 def artifact_uploads(

@@ -117,18 +117,26 @@ class DbRunReporter:
 
     def frames(self, rows: Sequence[dict[str, Any]]) -> None:
         with self._factory.begin() as session:
+            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
+                return
             queries.upsert_frames(session=session, run_id=self.run_id, rows=rows)
 
     def turn_structure(self, transitions: Sequence[dict[str, Any]], segments: Sequence[dict[str, Any]]) -> None:
         with self._factory.begin() as session:
+            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
+                return
             queries.save_turn_structure(session=session, run_id=self.run_id, transitions=transitions, segments=segments)
 
     def run_metrics(self, values: Sequence[dict[str, Any]]) -> None:
         with self._factory.begin() as session:
+            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
+                return
             queries.save_run_metrics(session=session, run_id=self.run_id, values=values)
 
     def segment_metrics(self, values: Sequence[dict[str, Any]]) -> None:
         with self._factory.begin() as session:
+            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
+                return
             queries.save_segment_metrics(session=session, run_id=self.run_id, values=values)
 
     def artifact(self, kind: str, storage_key: str, size_bytes: int, content_type: str) -> None:

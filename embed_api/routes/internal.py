@@ -9,8 +9,10 @@ re-claim by the lease holder renews its lease.
 Remote workers (no database credentials) first ``POST …/claim`` a run (its
 input and a presigned GET URL of the clip; 409 while another worker holds a
 live lease), renew with ``POST …/heartbeat``, get presigned PUT URLs from
-``POST …/artifact-uploads`` and send ``X-Worker-Id`` with their status, so a
-worker that lost its lease cannot overwrite the run's end.
+``POST …/artifact-uploads`` and send ``X-Worker-Id`` with every write: only
+the holder of the run's live lease may write (409 otherwise: the run ended,
+was swept, or another worker holds it), so a worker that lost its lease
+learns it at its next write and cannot change the run.
 """
 
 from __future__ import annotations
@@ -47,12 +49,25 @@ from services.reporter import DbRunReporter
 router = APIRouter(prefix="/api/internal", tags=["internal"], dependencies=[InternalTokenDep])
 
 
-def _reporter(factory: SessionFactoryDep, run_id: uuid.UUID, worker_id: str | None = None) -> DbRunReporter:
+#: Every write names the worker that sends it; only the holder of the run's live lease may write.
+WorkerIdDep = Annotated[str, Header(min_length=1, max_length=200)]
+
+
+def _holder_reporter(
+    factory: SessionFactoryDep, run_id: uuid.UUID, worker_id: str, *, status_change: str | None = None
+) -> DbRunReporter:
+    """The run's reporter once ``worker_id`` is known to hold it: 404 unknown run, 409 not the holder
+    (another worker, the run ended or was swept, the lease lapsed) or a status it may not set."""
     with factory() as session:
         try:
-            analysis_id = analyses.analysis_of_run(session=session, run_id=run_id)
-        except analyses.NotFoundError as exc:
+            run = remote_runs.check_holder(session, run_id=run_id, worker_id=worker_id)
+            if status_change is not None:
+                remote_runs.check_status_change(session, run=run, status=status_change)
+        except LookupError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        except remote_runs.RunUnavailableError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        analysis_id = run.analysis_id
     return DbRunReporter(factory, run_id=run_id, analysis_id=analysis_id, worker_id=worker_id)
 
 
@@ -125,10 +140,10 @@ def put_progress(
     run_id: uuid.UUID,
     body: ProgressIn,
     factory: SessionFactoryDep,
-    x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
+    x_worker_id: WorkerIdDep,
 ) -> Accepted:
     """With ``X-Worker-Id``, progress from a worker that no longer holds the run is dropped."""
-    _reporter(factory, run_id, x_worker_id).progress(body.stage, body.percent, body.message)
+    _holder_reporter(factory, run_id, x_worker_id).progress(body.stage, body.percent, body.message)
     return Accepted()
 
 
@@ -138,14 +153,14 @@ def put_status(
     body: StatusIn,
     request: Request,
     factory: SessionFactoryDep,
-    x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
+    x_worker_id: WorkerIdDep,
 ) -> Accepted:
-    """With ``X-Worker-Id``, a final status from a worker that no longer holds the run is dropped.
+    """A status from the lease holder: ``running``, ``failed``, or ``succeeded`` once ``run_json`` is registered.
 
     A final status announces the run to its owner (once, whichever path ends it; a dropped report
     announces nothing new: the run already ended another way and was announced then).
     """
-    _reporter(factory, run_id, x_worker_id).status(
+    _holder_reporter(factory, run_id, x_worker_id, status_change=body.status).status(
         body.status,
         error=body.error,
         error_log=body.error_log,
@@ -167,33 +182,39 @@ def _unprocessable(field: str, message: str) -> HTTPException:
 
 
 @router.post("/analysis-runs/{run_id}/frames/batches", response_model=Accepted)
-def post_frames(run_id: uuid.UUID, body: FramesIn, factory: SessionFactoryDep) -> Accepted:
+def post_frames(run_id: uuid.UUID, body: FramesIn, factory: SessionFactoryDep, x_worker_id: WorkerIdDep) -> Accepted:
     try:
-        _reporter(factory, run_id).frames(body.frames)
+        _holder_reporter(factory, run_id, x_worker_id).frames(body.frames)
     except ValueError as exc:  # unknown columns, missing frame_index
         raise _unprocessable("frames", str(exc)) from exc
     return Accepted(count=len(body.frames))
 
 
 @router.post("/analysis-runs/{run_id}/turn-structure", response_model=Accepted)
-def post_turn_structure(run_id: uuid.UUID, body: TurnStructureIn, factory: SessionFactoryDep) -> Accepted:
-    _reporter(factory, run_id).turn_structure(body.transitions, body.segments)
+def post_turn_structure(
+    run_id: uuid.UUID, body: TurnStructureIn, factory: SessionFactoryDep, x_worker_id: WorkerIdDep
+) -> Accepted:
+    _holder_reporter(factory, run_id, x_worker_id).turn_structure(body.transitions, body.segments)
     return Accepted(count=len(body.segments))
 
 
 @router.post("/analysis-runs/{run_id}/metrics/run", response_model=Accepted)
-def post_run_metrics(run_id: uuid.UUID, body: MetricValuesIn, factory: SessionFactoryDep) -> Accepted:
+def post_run_metrics(
+    run_id: uuid.UUID, body: MetricValuesIn, factory: SessionFactoryDep, x_worker_id: WorkerIdDep
+) -> Accepted:
     try:
-        _reporter(factory, run_id).run_metrics(body.values)
+        _holder_reporter(factory, run_id, x_worker_id).run_metrics(body.values)
     except (KeyError, ValueError) as exc:
         raise _unprocessable("values", f"unknown metric: {exc}") from exc
     return Accepted(count=len(body.values))
 
 
 @router.post("/analysis-runs/{run_id}/metrics/segments", response_model=Accepted)
-def post_segment_metrics(run_id: uuid.UUID, body: MetricValuesIn, factory: SessionFactoryDep) -> Accepted:
+def post_segment_metrics(
+    run_id: uuid.UUID, body: MetricValuesIn, factory: SessionFactoryDep, x_worker_id: WorkerIdDep
+) -> Accepted:
     try:
-        _reporter(factory, run_id).segment_metrics(body.values)
+        _holder_reporter(factory, run_id, x_worker_id).segment_metrics(body.values)
     except (KeyError, ValueError) as exc:
         raise _unprocessable("values", str(exc)) from exc
     return Accepted(count=len(body.values))
@@ -204,11 +225,11 @@ def post_artifact(
     run_id: uuid.UUID,
     body: ArtifactIn,
     factory: SessionFactoryDep,
-    x_worker_id: Annotated[str | None, Header(max_length=200)] = None,
+    x_worker_id: WorkerIdDep,
 ) -> Accepted:
     """The key must lie in this run's folder (as ``artifact-uploads`` hands out): 422 otherwise."""
     try:
-        _reporter(factory, run_id, x_worker_id).artifact(
+        _holder_reporter(factory, run_id, x_worker_id).artifact(
             body.kind, body.storage_key, body.size_bytes, body.content_type
         )
     except ValueError as exc:

@@ -8,8 +8,8 @@ equal to the output). ``None`` marks a cell that does not apply.
 The state every cell starts from: Alice owns an analysis whose clip is uploaded but not yet
 confirmed; Bob is another signed-in user. Partner *shop* allows ``shop.example.com``; a skier's clip
 came through it (uploaded, no box yet) and has an emailed confirmation link; partner *other* has
-a submission of its own. A queued run exists for the internal endpoints, and a finished (failed)
-analysis for the reprocessing endpoint.
+a submission of its own. A run held by ``w1`` (sent as ``X-Worker-Id``) serves the internal
+endpoints, and a finished (failed) analysis the reprocessing endpoint.
 """
 
 from __future__ import annotations

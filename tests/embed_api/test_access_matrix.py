@@ -95,6 +95,7 @@ def world(factory, tmp_path, clip) -> World:
         carol = queries.create_user(session=session, email="carol@example.com")
         carol_analysis = queries.create_analysis(session=session, owner_id=carol.id, filename="c.mp4").id
         run_id = queries.create_run(session=session, analysis_id=carol_analysis).id
+        queries.claim_run(session=session, run_id=run_id, worker_id="w1", lease_seconds=3600)  # writes need the lease
         finished = queries.create_analysis(session=session, owner_id=carol.id, filename="done.mp4").id
         queries.create_run(session=session, analysis_id=finished).status = "failed"
         queries.get_analysis(session=session, analysis_id=finished).status = "failed"  # finished: rerunnable
@@ -154,6 +155,7 @@ def _links(w: World, method: str, path: str, column: str) -> tuple[str, str, dic
 
 def _internal(w: World, method: str, path: str, column: str) -> tuple[str, str, dict[str, Any]]:
     headers = {"right token": {"X-Internal-Token": TOKEN}, "wrong token": {"X-Internal-Token": "guess"}}.get(column, {})
+    headers = {**headers, "X-Worker-Id": "w1"}
     unknown_run = any(path.endswith(s) for s in ("/claim", "/heartbeat", "/artifact-uploads"))
     url = path.replace("{run_id}", str(uuid.uuid4() if unknown_run else w.run_id))
     url = url.replace("{analysis_id}", str(w.finished_analysis))

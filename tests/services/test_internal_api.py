@@ -16,12 +16,16 @@ from services.reporter import DbRunReporter
 from services.run_analysis import report_rows
 
 TOKEN = "internal-test-token"
+WORKER = "w1"
 
 
 def new_run(factory) -> uuid.UUID:
+    """A run claimed by :data:`WORKER`: every internal write needs the lease."""
     with factory.begin() as session:
         analysis = queries.create_analysis(session=session, owner_id=None, filename="clip.mp4")
-        return queries.create_run(session=session, analysis_id=analysis.id).id
+        run_id = queries.create_run(session=session, analysis_id=analysis.id).id
+        queries.claim_run(session=session, run_id=run_id, worker_id=WORKER, lease_seconds=3600)
+        return run_id
 
 
 def snapshot(factory, run_id):
@@ -64,9 +68,9 @@ def test_http_reporter_writes_the_same_rows_as_the_direct_one(factory, pipeline_
     direct_run, remote_run = new_run(factory), new_run(factory)
     with factory() as session:
         analysis_id = queries.get_run(session=session, run_id=direct_run).analysis_id
-    report_rows(pipeline_result, DbRunReporter(factory, run_id=direct_run, analysis_id=analysis_id))
+    report_rows(pipeline_result, DbRunReporter(factory, run_id=direct_run, analysis_id=analysis_id, worker_id=WORKER))
     client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
-    report_rows(pipeline_result, HttpRunReporter(client, token=TOKEN, run_id=remote_run))
+    report_rows(pipeline_result, HttpRunReporter(client, token=TOKEN, run_id=remote_run, worker_id=WORKER))
     direct, remote = snapshot(factory, direct_run), snapshot(factory, remote_run)
     assert len(direct[0]) == pipeline_result.tracking.num_frames and direct[1] and direct[3]
     assert direct == remote
@@ -79,7 +83,7 @@ def test_internal_endpoints_need_the_token_and_a_real_run(factory):
     assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=body).status_code == 401
     wrong = {"X-Internal-Token": "nope"}
     assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=body, headers=wrong).status_code == 401
-    ok = {"X-Internal-Token": TOKEN}
+    ok = {"X-Internal-Token": TOKEN, "X-Worker-Id": WORKER}
     assert client.put(f"/api/internal/analysis-runs/{run_id}/progress", json=body, headers=ok).status_code == 200
     assert client.put(f"/api/internal/analysis-runs/{uuid.uuid4()}/progress", json=body, headers=ok).status_code == 404
     bad = {"stage": "track", "percent": 150}
@@ -96,7 +100,7 @@ def test_internal_endpoints_need_the_token_and_a_real_run(factory):
 def test_frame_batches_are_idempotent_and_status_mirrors(factory):
     client = TestClient(create_app(session_factory=factory, internal_token=TOKEN))
     run_id = new_run(factory)
-    ok = {"X-Internal-Token": TOKEN}
+    ok = {"X-Internal-Token": TOKEN, "X-Worker-Id": WORKER}
     batch = {"frames": [{"frame_index": i, "timestamp_ms": i * 40.0, "track_lost": False} for i in range(50)]}
     for _ in range(2):  # a retrying worker sends twice
         assert client.post(f"/api/internal/analysis-runs/{run_id}/frames/batches", json=batch, headers=ok).json() == {
@@ -131,7 +135,7 @@ def test_a_queue_that_refuses_the_run_leaves_it_queued_and_the_answer_is_the_run
 
     client = TestClient(create_app(session_factory=factory, internal_token=TOKEN, dispatch=broker_down))
     run_id = new_run(factory)
-    ok = {"X-Internal-Token": TOKEN}
+    ok = {"X-Internal-Token": TOKEN, "X-Worker-Id": WORKER}
     status = {"status": "failed", "error": "The clip could not be read."}
     assert client.put(f"/api/internal/analysis-runs/{run_id}/status", json=status, headers=ok).status_code == 200
     with factory() as session:

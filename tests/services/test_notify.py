@@ -21,6 +21,7 @@ from services import partners
 from services.embed import results_token
 from services.mail import SmtpMailer
 from services.notify import RunNotifier
+from services.run_input import artifact_key
 from services.worker import LocalWorker
 
 STUDIO, API, SECRET = "http://studio.test", "http://api.test", "notify-secret"
@@ -70,9 +71,18 @@ def test_a_remote_workers_final_status_is_announced_once_through_the_sidecar(fac
     run_id = _running_run(factory, worker_id="gpu-1")
     api = TestClient(create_app(session_factory=factory, internal_token="t", notify_run=notifier.notify))
     headers = {"X-Internal-Token": "t", "X-Worker-Id": "gpu-1"}
+    with factory() as session:
+        analysis_id = queries.get_run(session=session, run_id=run_id).analysis_id
+    record = {
+        "kind": "run_json",
+        "storage_key": artifact_key(analysis_id, run_id, "run.json"),
+        "size_bytes": 2,
+        "content_type": "application/json",
+    }
+    assert api.post(f"/api/internal/analysis-runs/{run_id}/artifacts", json=record, headers=headers).status_code == 200
     url = f"/api/internal/analysis-runs/{run_id}/status"
     assert api.put(url, json={"status": "succeeded", "num_frames": 30, "fps": 25.0}, headers=headers).status_code == 200
-    assert api.put(url, json={"status": "succeeded"}, headers=headers).status_code == 200  # a retry
+    assert api.put(url, json={"status": "succeeded"}, headers=headers).status_code == 409  # a retry: it has ended
     assert notifier.notify_pending() == 0
     (mail,) = _mail(smtp_server)
     assert mail[0] == ["skier@example.com"] and "ready" in mail[1].lower()

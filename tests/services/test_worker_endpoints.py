@@ -14,6 +14,7 @@ from services.storage import LocalStorage
 
 TOKEN = "internal-test-token"
 OK = {"X-Internal-Token": TOKEN}
+HOLDER = {**OK, "X-Worker-Id": "gpu-1"}  # the worker these tests claim runs as
 
 
 @pytest.fixture
@@ -132,7 +133,8 @@ def test_artifact_uploads_are_for_the_lease_holder_and_stable(client, factory, s
     artifact = {"kind": "frames_csv", "storage_key": csv["storage_key"], "size_bytes": 14, "content_type": "text/csv"}
     for _ in range(2):  # registering twice (a retry) keeps one artifact
         assert (
-            client.post(f"/api/internal/analysis-runs/{run_id}/artifacts", json=artifact, headers=OK).status_code == 200
+            client.post(f"/api/internal/analysis-runs/{run_id}/artifacts", json=artifact, headers=HOLDER).status_code
+            == 200
         )
     with factory() as session:
         assert queries.get_artifact(session=session, run_id=run_id, kind="frames_csv").size_bytes == 14
@@ -147,7 +149,8 @@ def test_a_worker_that_lost_the_run_cannot_end_it(client, factory, storage):
     claim(client, run_id, "gpu-2")  # sweeps: the run fails as stale
     late = {"status": "succeeded", "num_frames": 10, "fps": 25.0}
     headers = {**OK, "X-Worker-Id": "gpu-1"}
-    assert client.put(f"/api/internal/analysis-runs/{run_id}/status", json=late, headers=headers).status_code == 200
+    refused = client.put(f"/api/internal/analysis-runs/{run_id}/status", json=late, headers=headers)
+    assert refused.status_code == 409 and "failed" in refused.json()["detail"]  # it learns the run is gone
     with factory() as session:
         assert queries.get_run(session=session, run_id=run_id).status == "failed"
 
@@ -163,7 +166,7 @@ def test_an_artifact_key_outside_the_runs_folder_is_refused(client, factory, sto
         f"analyses/{analysis_id}/runs/{uuid.uuid4()}/overlay.mp4",  # another run's folder
         f"analyses/{analysis_id}/runs/{run_id}/../../../uploads/x.mp4",
     ):
-        refused = client.post(url, json={**base, "storage_key": key}, headers=OK)
+        refused = client.post(url, json={**base, "storage_key": key}, headers=HOLDER)
         assert refused.status_code == 422 and "folder" in refused.json()["detail"][0]["msg"], key
     with factory() as session:
         assert queries.get_artifact(session=session, run_id=run_id, kind="overlay_video") is None
@@ -176,12 +179,35 @@ def test_a_worker_that_lost_the_run_cannot_revive_it_or_move_its_progress(client
     assert claim(client, run_id, "gpu-2").status_code == 409  # the sweep failed the lapsed run
     stale = OK | {"X-Worker-Id": "gpu-1"}
     base = f"/api/internal/analysis-runs/{run_id}"
-    assert client.put(f"{base}/status", json={"status": "running"}, headers=stale).status_code == 200
-    assert client.put(f"{base}/progress", json={"stage": "pose", "percent": 99}, headers=stale).status_code == 200
+    assert client.put(f"{base}/status", json={"status": "running"}, headers=stale).status_code == 409
+    assert client.put(f"{base}/progress", json={"stage": "pose", "percent": 99}, headers=stale).status_code == 409
     key = f"analyses/{analysis_id}/runs/{run_id}/run.json"
     artifact = {"kind": "run_json", "storage_key": key, "size_bytes": 2, "content_type": "application/json"}
-    assert client.post(f"{base}/artifacts", json=artifact, headers=stale).status_code == 200
+    assert client.post(f"{base}/artifacts", json=artifact, headers=stale).status_code == 409
     with factory() as session:
-        assert queries.get_run(session=session, run_id=run_id).status == "failed"  # dropped, not revived
+        assert queries.get_run(session=session, run_id=run_id).status == "failed"  # refused, not revived
         assert (queries.get_analysis(session=session, analysis_id=analysis_id).progress or {}).get("percent") != 99
         assert queries.get_artifact(session=session, run_id=run_id, kind="run_json") is None
+
+
+def test_a_worker_may_set_only_the_statuses_its_run_can_take(client, factory, storage):
+    analysis_id, run_id = queued_run(factory, storage)
+    assert claim(client, run_id, "gpu-1").status_code == 200
+    base = f"/api/internal/analysis-runs/{run_id}"
+    unnamed = client.put(f"{base}/progress", json={"stage": "pose", "percent": 5}, headers=OK)
+    assert unnamed.status_code == 422  # every write names its worker
+    back = client.put(f"{base}/status", json={"status": "queued"}, headers=HOLDER)
+    assert back.status_code == 409 and "queue" in back.json()["detail"]
+    empty = client.put(f"{base}/status", json={"status": "succeeded"}, headers=HOLDER)
+    assert empty.status_code == 409 and "outputs" in empty.json()["detail"]
+    with factory() as session:
+        assert queries.get_run(session=session, run_id=run_id).status == "running"
+    key = f"analyses/{analysis_id}/runs/{run_id}/run.json"
+    record = {"kind": "run_json", "storage_key": key, "size_bytes": 2, "content_type": "application/json"}
+    assert client.post(f"{base}/artifacts", json=record, headers=HOLDER).status_code == 200
+    assert client.put(f"{base}/status", json={"status": "succeeded"}, headers=HOLDER).status_code == 200
+    late = client.post(f"{base}/frames/batches", json={"frames": [{"frame_index": 0}]}, headers=HOLDER)
+    assert late.status_code == 409  # a finished run's rows do not change
+    with factory() as session:
+        assert queries.get_run(session=session, run_id=run_id).status == "succeeded"
+        assert queries.list_frames(session=session, run_id=run_id) == []
