@@ -72,8 +72,10 @@ def worker_tracker() -> str:
 @lru_cache(maxsize=1)
 def _worker() -> Any:
     """The process's worker, by ``POSER_WORKER_MODE``; the remote one never imports the database layer."""
+    from services.run_scratch import remove_abandoned
     from services.settings import get_settings
 
+    remove_abandoned()  # once per worker process: what a killed predecessor left on this machine
     settings = get_settings()
     if settings.worker_mode == "remote":
         from services.remote_worker import remote_worker_from_settings

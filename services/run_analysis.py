@@ -15,7 +15,6 @@ without the database layer can use it; its statuses are the ``RunStatus`` values
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 import traceback
 import uuid
@@ -30,6 +29,7 @@ from poser_pipeline.progress import STAGE_LABELS
 from poser_pipeline.settings import PipelineSettings
 from services import run_payloads
 from services.run_input import RunInput
+from services.run_scratch import scratch_folder
 
 if TYPE_CHECKING:  # services.reporter imports the database layer; remote workers have none
     from sqlalchemy.orm import Session, sessionmaker
@@ -120,7 +120,7 @@ def execute(
     reporter.status("running", pipeline_version=PIPELINE_VERSION)
     reporter.progress("download", 1.0, "Fetching your video")
     try:
-        with tempfile.TemporaryDirectory(prefix="poser-run-") as tmp:
+        with scratch_folder() as tmp:
             clip = Path(tmp) / f"input{Path(spec.filename).suffix or '.mp4'}"
             io.download_clip(spec, clip)
             result = analyze(

@@ -30,6 +30,7 @@ from services.heartbeat import Heartbeat
 from services.orphan_sweep import sweep_orphans
 from services.reporter import DbRunReporter
 from services.run_analysis import execute_run
+from services.run_scratch import remove_abandoned
 from services.storage import Storage
 from services.upload_cleanup import sweep_abandoned
 
@@ -155,6 +156,7 @@ class LocalWorker:
                     next_cleanup = time.monotonic() + cleanup_every_s
                     self.sweep_abandoned_uploads()
                     self.sweep_orphaned_objects()
+                    remove_abandoned()  # scratch folders of runs whose worker was killed
                 if self.run_once() is None:
                     self._stop.wait(poll_s)
             except Exception:  # keep serving: one broken run must not stop the worker
