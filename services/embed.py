@@ -209,10 +209,9 @@ def upload_complete(
             session=session, partner=partner, analysis_id=analysis_id, token=token, secret_key=secret_key
         )
         state = analysis.status
-    info: dict[str, Any] | None = None
     if state == AnalysisStatus.UPLOADING:
         try:
-            info = uploads.confirm_upload(
+            uploads.confirm_upload(
                 session_factory=session_factory,
                 storage=storage,
                 user=None,
@@ -231,7 +230,8 @@ def upload_complete(
             raise EmbedError("bad_prompt", str(exc)) from exc
         analysis = session.get(Analysis, analysis_id)
         owner = session.get(User, analysis.owner_id)
-        info = info or {k: getattr(analysis, k) for k in ("duration_s", "fps", "width", "height")}
+        # What the widget shows of the clip; never where it is stored.
+        info = {k: getattr(analysis, k) for k in ("duration_s", "fps", "width", "height")}
         if links_sent_last_hour(session=session, owner_id=owner.id, now=now) >= LINKS_PER_EMAIL_PER_HOUR:
             raise EmbedError("rate_limited", "Too many clips were submitted for this email: try again in an hour.")
         link = new_confirmation_link(session=session, analysis_id=analysis_id, api_url=api_url, now=now)

@@ -134,6 +134,14 @@ def test_a_widget_upload_with_a_non_ascii_name_is_accepted(stack, clip):
     submitted = stack.api.post("/api/embed/shop/submit", json=body, headers=SHOP)
     assert submitted.status_code == 201, submitted.text
     assert stack.put(submitted.json(), clip).status_code == 200
+    box = {"bbox": BOX, "trim_start_seconds": 0.0, "trim_end_seconds": 1.0, "click_normalized_time": 0.0}
+    done = stack.api.post(
+        "/api/embed/shop/upload-complete",
+        json={"analysis_id": submitted.json()["analysis_id"], "prompt": box},
+        headers={**SHOP, "X-Results-Token": submitted.json()["results_token"]},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["width"] == 320 and "storage_key" not in done.json()  # where it is stored stays inside
 
 
 def test_a_file_one_byte_over_the_limit_reads_as_over_it(stack):
