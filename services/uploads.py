@@ -138,8 +138,9 @@ def confirm_upload(
     ------
     UploadError
         The file is missing, too large or not a video: the analysis, its upload row and the
-        stored object are deleted, a rejected upload leaves nothing. Or the prompt does not fit
-        the video: nothing changes.
+        stored object are deleted, a rejected upload leaves nothing. Or the stored size is not
+        the announced one (a cut-off upload): the object is deleted and the upload stays open
+        for the same link. Or the prompt does not fit the video: nothing changes.
     """
     with session_factory() as session:
         analysis = (
