@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,13 +76,23 @@ class DbRunReporter:
             return True
         return False
 
-    def progress(self, stage: str, percent: float, message: str = "") -> None:
+    def _write(self, write: Callable[[Session], object]) -> None:
+        """Run ``write`` in one transaction unless this worker lost the run.
+
+        Every report goes through here, "running" and progress too: a swept run must stay failed,
+        and a new run's rows and progress bar (progress lives on the analysis) are not the old
+        worker's to change.
+        """
         with self._factory.begin() as session:
-            if self._lost(session):  # progress lives on the analysis: a new run's bar must not jump back
-                return
-            queries.set_progress(
+            if not self._lost(session):
+                write(session)
+
+    def progress(self, stage: str, percent: float, message: str = "") -> None:
+        self._write(
+            lambda session: queries.set_progress(
                 session=session, analysis_id=self.analysis_id, stage=stage, percent=percent, message=message
             )
+        )
 
     def status(
         self,
@@ -98,9 +108,8 @@ class DbRunReporter:
 
         ``pipeline_version`` is the version of the code that runs it, sent with ``running``.
         """
-        with self._factory.begin() as session:
-            if self._lost(session):  # any status, "running" too: a swept run must stay failed
-                return
+
+        def write(session: Session) -> None:
             queries.set_run_status(
                 session=session,
                 run_id=self.run_id,
@@ -115,29 +124,23 @@ class DbRunReporter:
                 if analysis is not None:
                     analysis.error_log = error_log
 
+        self._write(write)
+
     def frames(self, rows: Sequence[dict[str, Any]]) -> None:
-        with self._factory.begin() as session:
-            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
-                return
-            queries.upsert_frames(session=session, run_id=self.run_id, rows=rows)
+        self._write(lambda session: queries.upsert_frames(session=session, run_id=self.run_id, rows=rows))
 
     def turn_structure(self, transitions: Sequence[dict[str, Any]], segments: Sequence[dict[str, Any]]) -> None:
-        with self._factory.begin() as session:
-            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
-                return
-            queries.save_turn_structure(session=session, run_id=self.run_id, transitions=transitions, segments=segments)
+        self._write(
+            lambda session: queries.save_turn_structure(
+                session=session, run_id=self.run_id, transitions=transitions, segments=segments
+            )
+        )
 
     def run_metrics(self, values: Sequence[dict[str, Any]]) -> None:
-        with self._factory.begin() as session:
-            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
-                return
-            queries.save_run_metrics(session=session, run_id=self.run_id, values=values)
+        self._write(lambda session: queries.save_run_metrics(session=session, run_id=self.run_id, values=values))
 
     def segment_metrics(self, values: Sequence[dict[str, Any]]) -> None:
-        with self._factory.begin() as session:
-            if self._lost(session):  # a swept or rerun run's rows are not this worker's to change
-                return
-            queries.save_segment_metrics(session=session, run_id=self.run_id, values=values)
+        self._write(lambda session: queries.save_segment_metrics(session=session, run_id=self.run_id, values=values))
 
     def artifact(self, kind: str, storage_key: str, size_bytes: int, content_type: str) -> None:
         """Register a stored output; ``ValueError`` for a key outside this run's folder.
@@ -148,10 +151,8 @@ class DbRunReporter:
         folder = artifact_key(self.analysis_id, self.run_id, "")
         if not storage_key.startswith(folder) or ".." in storage_key[len(folder) :]:
             raise ValueError(f"artifact key {storage_key!r} is not in this run's folder {folder}")
-        with self._factory.begin() as session:
-            if self._lost(session):
-                return
-            queries.save_artifact(
+        self._write(
+            lambda session: queries.save_artifact(
                 session=session,
                 run_id=self.run_id,
                 kind=kind,
@@ -159,3 +160,4 @@ class DbRunReporter:
                 size_bytes=size_bytes,
                 content_type=content_type,
             )
+        )
